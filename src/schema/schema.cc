@@ -1,0 +1,333 @@
+#include "schema/schema.h"
+
+#include <regex>
+#include <set>
+
+#include "absl/status/status.h"
+#include "base/strings.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
+#include "value/json_codec.h"
+
+namespace pgha::schema {
+namespace {
+
+using nlohmann::json;
+
+absl::Status Error(std::string_view where, std::string_view what) {
+  return absl::InvalidArgumentError(pgha::StrCat(where, ": ", what));
+}
+
+bool ValidName(const std::string& name) {
+  static const std::regex kName("^[a-z0-9_]+$");
+  return std::regex_match(name, kName);
+}
+
+absl::StatusOr<Nesting> ParseNesting(const json& j, std::string_view where, bool allow_group) {
+  if (!j.is_string()) return Error(where, "nesting must be a string");
+  const auto& s = j.get_ref<const std::string&>();
+  if (s == "single") return Nesting::kSingle;
+  if (s == "list") return Nesting::kList;
+  if (s == "set") return Nesting::kSet;
+  if (s == "map") return Nesting::kMap;
+  if (s == "group" && allow_group) return Nesting::kGroup;
+  return Error(where, pgha::StrCat("unsupported nesting \"", s, "\""));
+}
+
+absl::StatusOr<Validator> ParseValidator(const json& j, std::string_view where) {
+  if (!j.is_object() || j.size() != 1) return Error(where, "a validator is an object with one key");
+  const auto& [key, arg] = *j.items().begin();
+  Validator v;
+  if (key == "one_of") {
+    v.kind = Validator::Kind::kOneOf;
+    if (!arg.is_array() || arg.empty()) return Error(where, "one_of needs a non-empty list");
+    for (const auto& c : arg) v.choices.push_back(c.get<std::string>());
+  } else if (key == "at_least" || key == "at_most") {
+    v.kind = key == "at_least" ? Validator::Kind::kAtLeast : Validator::Kind::kAtMost;
+    if (!arg.is_number()) return Error(where, pgha::StrCat(key, " needs a number"));
+    v.bound = arg.get<double>();
+  } else if (key == "ip_address") {
+    v.kind = Validator::Kind::kIpAddress;
+  } else if (key == "dns_name") {
+    v.kind = Validator::Kind::kDnsName;
+  } else if (key == "pem_certificate") {
+    v.kind = Validator::Kind::kPemCertificate;
+  } else if (key == "pem_private_key") {
+    v.kind = Validator::Kind::kPemPrivateKey;
+  } else if (key == "not_empty") {
+    v.kind = Validator::Kind::kNotEmpty;
+  } else {
+    return Error(where, pgha::StrCat("unknown validator \"", key, "\""));
+  }
+  return v;
+}
+
+absl::StatusOr<Block> ParseBlock(const json& j, const std::string& where);
+
+absl::StatusOr<std::vector<Attribute>> ParseAttributes(const json& list, const std::string& where) {
+  std::vector<Attribute> out;
+  std::set<std::string> seen;
+  if (list.is_null()) return out;
+  if (!list.is_array()) return Error(where, "attributes must be a list");
+  for (const auto& a : list) {
+    Attribute attr;
+    attr.name = a.value("name", "");
+    const std::string here = pgha::StrCat(where, ".", attr.name);
+    if (!ValidName(attr.name)) return Error(here, "attribute names must match ^[a-z0-9_]+$");
+    if (!seen.insert(attr.name).second) return Error(here, "duplicate attribute");
+    attr.description = a.value("description", "");
+    if (attr.description.empty()) return Error(here, "every attribute needs a description");
+    attr.required = a.value("required", false);
+    attr.optional = a.value("optional", false);
+    attr.computed = a.value("computed", false);
+    attr.sensitive = a.value("sensitive", false);
+    attr.deprecated = a.value("deprecated", false);
+    attr.force_new = a.value("force_new", false);
+    attr.stable = a.value("stable", false);
+    if (!attr.required && !attr.optional && !attr.computed) {
+      return Error(here, "must be required, optional or computed");
+    }
+    if (attr.required && (attr.optional || attr.computed)) {
+      return Error(here, "required excludes optional and computed");
+    }
+    if (a.contains("nested")) {
+      const json& n = a["nested"];
+      auto nesting = ParseNesting(n.value("nesting", json("single")), here, /*allow_group=*/false);
+      if (!nesting.ok()) return nesting.status();
+      auto attrs = ParseAttributes(n.value("attributes", json::array()), here);
+      if (!attrs.ok()) return attrs.status();
+      auto nested = std::make_shared<NestedObject>();
+      nested->nesting = *nesting;
+      nested->attributes = *std::move(attrs);
+      std::map<std::string, value::Type> types;
+      for (const auto& na : nested->attributes) types.emplace(na.name, na.type);
+      value::Type object = value::Type::Object(std::move(types));
+      switch (nested->nesting) {
+        case Nesting::kList:
+          attr.type = value::Type::List(object);
+          break;
+        case Nesting::kSet:
+          attr.type = value::Type::Set(object);
+          break;
+        case Nesting::kMap:
+          attr.type = value::Type::Map(object);
+          break;
+        default:
+          attr.type = object;
+      }
+      attr.nested = std::move(nested);
+    } else {
+      if (!a.contains("type")) return Error(here, "needs a type or nested attributes");
+      auto type = value::Type::FromJson(a["type"]);
+      if (!type.ok()) return Error(here, std::string(type.status().message()));
+      attr.type = *std::move(type);
+    }
+    if (a.contains("default")) {
+      if (!(attr.optional && attr.computed)) {
+        return Error(here, "an attribute with a default must be optional and computed");
+      }
+      auto def = value::DecodeJson(a["default"], attr.type);
+      if (!def.ok()) return Error(here, pgha::StrCat("default: ", def.status().message()));
+      attr.default_value = *std::move(def);
+    }
+    for (const auto& v : a.value("validators", json::array())) {
+      auto parsed = ParseValidator(v, here);
+      if (!parsed.ok()) return parsed.status();
+      attr.validators.push_back(*std::move(parsed));
+    }
+    out.push_back(std::move(attr));
+  }
+  return out;
+}
+
+absl::StatusOr<Block> ParseBlock(const json& j, const std::string& where) {
+  Block block;
+  block.description = j.value("description", "");
+  block.deprecated = j.value("deprecated", false);
+  auto attrs = ParseAttributes(j.value("attributes", json::array()), where);
+  if (!attrs.ok()) return attrs.status();
+  block.attributes = *std::move(attrs);
+  std::set<std::string> names;
+  for (const auto& a : block.attributes) names.insert(a.name);
+  for (const auto& b : j.value("blocks", json::array())) {
+    NestedBlock nb;
+    nb.name = b.value("name", "");
+    const std::string here = pgha::StrCat(where, ".", nb.name);
+    if (!ValidName(nb.name)) return Error(here, "block names must match ^[a-z0-9_]+$");
+    if (!names.insert(nb.name).second) return Error(here, "name used twice");
+    auto nesting = ParseNesting(b.value("nesting", json("single")), here, /*allow_group=*/true);
+    if (!nesting.ok()) return nesting.status();
+    nb.nesting = *nesting;
+    nb.min_items = b.value("min_items", 0);
+    nb.max_items = b.value("max_items", 0);
+    nb.force_new = b.value("force_new", false);
+    if (nb.nesting == Nesting::kSingle && (nb.min_items > 1 || nb.max_items > 1 || nb.min_items != nb.max_items)) {
+      return Error(here, "single blocks take min_items = max_items, 0 or 1");
+    }
+    if ((nb.nesting == Nesting::kGroup || nb.nesting == Nesting::kMap) && (nb.min_items || nb.max_items)) {
+      return Error(here, "group and map blocks take no min_items/max_items");
+    }
+    if (nb.max_items && nb.min_items > nb.max_items) return Error(here, "min_items > max_items");
+    auto inner = ParseBlock(b, here);
+    if (!inner.ok()) return inner.status();
+    if (inner->description.empty()) return Error(here, "every block needs a description");
+    nb.block = std::make_shared<Block>(*std::move(inner));
+    block.blocks.push_back(std::move(nb));
+  }
+  return block;
+}
+
+// Terraform forbids dynamic values inside sets.
+absl::Status CheckSets(const Block& block, const std::string& where) {
+  for (const auto& a : block.attributes) {
+    if (a.type.kind() == value::Type::Kind::kSet && a.type.element().HasDynamic()) {
+      return Error(pgha::StrCat(where, ".", a.name), "sets may not contain dynamic values");
+    }
+  }
+  for (const auto& b : block.blocks) {
+    if (b.nesting == Nesting::kSet && b.block->ImpliedType().HasDynamic()) {
+      return Error(pgha::StrCat(where, ".", b.name), "set blocks may not contain dynamic values");
+    }
+    auto status = CheckSets(*b.block, pgha::StrCat(where, ".", b.name));
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string Validator::Describe() const {
+  switch (kind) {
+    case Kind::kOneOf:
+      return pgha::StrCat("one of ", absl::StrJoin(choices, ", ", [](std::string* out, const std::string& c) {
+                            pgha::StrAppend(out, "`", c, "`");
+                          }));
+    case Kind::kAtLeast:
+      return pgha::StrCat("at least ", bound);
+    case Kind::kAtMost:
+      return pgha::StrCat("at most ", bound);
+    case Kind::kIpAddress:
+      return "an IPv4 or IPv6 address";
+    case Kind::kDnsName:
+      return "a DNS name";
+    case Kind::kPemCertificate:
+      return "a PEM-encoded certificate";
+    case Kind::kPemPrivateKey:
+      return "a PEM-encoded private key (PKCS#1, PKCS#8 or SEC1)";
+    case Kind::kNotEmpty:
+      return "not empty";
+  }
+  return "";
+}
+
+value::Type Block::ImpliedType() const {
+  std::map<std::string, value::Type> types;
+  for (const auto& a : attributes) types.emplace(a.name, a.type);
+  for (const auto& b : blocks) {
+    value::Type inner = b.block->ImpliedType();
+    switch (b.nesting) {
+      case Nesting::kSingle:
+      case Nesting::kGroup:
+        types.emplace(b.name, inner);
+        break;
+      case Nesting::kList:
+        // Terraform implies a tuple when the nested block holds dynamic values.
+        types.emplace(b.name, inner.HasDynamic() ? value::Type::Dynamic() : value::Type::List(inner));
+        break;
+      case Nesting::kSet:
+        types.emplace(b.name, value::Type::Set(inner));
+        break;
+      case Nesting::kMap:
+        types.emplace(b.name, inner.HasDynamic() ? value::Type::Dynamic() : value::Type::Map(inner));
+        break;
+    }
+  }
+  return value::Type::Object(std::move(types));
+}
+
+const Attribute* Block::FindAttribute(std::string_view name) const {
+  for (const auto& a : attributes) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+const NestedBlock* Block::FindBlock(std::string_view name) const {
+  for (const auto& b : blocks) {
+    if (b.name == name) return &b;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<Schema> ParseSchema(std::string_view json_text) {
+  json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError("schema is not a JSON object");
+  try {
+    Schema schema;
+    schema.name = j.value("name", "");
+    if (schema.name.empty() || !ValidName(schema.name)) return Error("schema", "needs a valid name");
+    const std::string kind = j.value("kind", "");
+    if (kind == "provider") {
+      schema.kind = Schema::Kind::kProvider;
+    } else if (kind == "resource") {
+      schema.kind = Schema::Kind::kResource;
+    } else if (kind == "data_source") {
+      schema.kind = Schema::Kind::kDataSource;
+    } else {
+      return Error(schema.name, "kind must be provider, resource or data_source");
+    }
+    schema.version = j.value("version", 0);
+    if (schema.version < 0) return Error(schema.name, "version must not be negative");
+    auto block = ParseBlock(j, schema.name);
+    if (!block.ok()) return block.status();
+    schema.block = *std::move(block);
+    if (schema.block.description.empty()) return Error(schema.name, "needs a description");
+    auto sets = CheckSets(schema.block, schema.name);
+    if (!sets.ok()) return sets;
+    schema.type = schema.block.ImpliedType();
+    return schema;
+  } catch (const json::exception& e) {
+    return absl::InvalidArgumentError(pgha::StrCat("schema: ", e.what()));
+  }
+}
+
+absl::StatusOr<Catalog> Catalog::FromDocuments(const std::vector<std::string_view>& documents) {
+  Catalog catalog;
+  for (const auto& doc : documents) {
+    auto schema = ParseSchema(doc);
+    if (!schema.ok()) return schema.status();
+    auto shared = std::make_shared<const Schema>(*std::move(schema));
+    switch (shared->kind) {
+      case Schema::Kind::kProvider:
+        if (catalog.provider_) return absl::InvalidArgumentError("two provider schemas");
+        catalog.provider_ = shared;
+        break;
+      case Schema::Kind::kResource:
+        catalog.resources_.emplace(shared->name, shared);
+        break;
+      case Schema::Kind::kDataSource:
+        catalog.data_sources_.emplace(shared->name, shared);
+        break;
+    }
+  }
+  if (!catalog.provider_) return absl::InvalidArgumentError("no provider schema");
+  return catalog;
+}
+
+absl::StatusOr<Catalog> Catalog::LoadEmbedded() {
+  std::vector<std::string_view> docs;
+  for (const auto& [name, text] : EmbeddedSchemaDocuments()) docs.push_back(text);
+  return FromDocuments(docs);
+}
+
+const Schema* Catalog::resource(std::string_view name) const {
+  auto it = resources_.find(name);
+  return it == resources_.end() ? nullptr : it->second.get();
+}
+
+const Schema* Catalog::data_source(std::string_view name) const {
+  auto it = data_sources_.find(name);
+  return it == data_sources_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace pgha::schema

@@ -1,0 +1,163 @@
+#include "schema/validate.h"
+
+#include <arpa/inet.h>
+
+#include "base/strings.h"
+#include "absl/strings/str_split.h"
+#include "pki/pem.h"
+
+namespace pgha::schema {
+namespace {
+
+using value::Path;
+using value::Value;
+
+bool IsIpAddress(const std::string& s) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+bool IsDnsName(const std::string& s) {
+  if (s.empty() || s.size() > 253) return false;
+  std::vector<std::string> labels = absl::StrSplit(s, '.');
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const std::string& l = labels[i];
+    if (i == 0 && l == "*" && labels.size() > 1) continue;  // wildcard
+    if (l.empty() || l.size() > 63 || l.front() == '-' || l.back() == '-') return false;
+    for (char c : l) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-')) return false;
+    }
+  }
+  return true;
+}
+
+void ValidateAttribute(const Attribute& attr, const Value& v, const Path& path, value::Diagnostics& diags);
+
+void ValidateNestedObject(const std::vector<Attribute>& attrs, const Value& obj, const Path& path,
+                          value::Diagnostics& diags) {
+  if (!obj.IsKnown()) return;
+  for (const auto& a : attrs) ValidateAttribute(a, obj.GetAttr(a.name), path.Attr(a.name), diags);
+}
+
+void ValidatePrimitive(const Attribute& attr, const Value& v, const Path& path, value::Diagnostics& diags) {
+  if (!v.IsKnown()) return;
+  for (const auto& validator : attr.validators) {
+    std::string problem = CheckValidator(validator, v);
+    if (!problem.empty()) {
+      diags.AddError(pgha::StrCat("Invalid value for ", path.ToString()),
+                     pgha::StrCat("The value must be ", validator.Describe(), ": ", problem, "."), path);
+    }
+  }
+}
+
+void ValidateAttribute(const Attribute& attr, const Value& v, const Path& path, value::Diagnostics& diags) {
+  if (!v.IsKnown()) return;
+  if (attr.nested) {
+    switch (attr.nested->nesting) {
+      case Nesting::kSingle:
+      case Nesting::kGroup:
+        ValidateNestedObject(attr.nested->attributes, v, path, diags);
+        return;
+      case Nesting::kList:
+        for (size_t i = 0; i < v.Elements().size(); ++i) {
+          ValidateNestedObject(attr.nested->attributes, v.Elements()[i], path.Index(static_cast<int64_t>(i)), diags);
+        }
+        return;
+      case Nesting::kSet:
+        for (const auto& e : v.Elements()) ValidateNestedObject(attr.nested->attributes, e, path, diags);
+        return;
+      case Nesting::kMap:
+        for (const auto& [k, e] : v.Entries()) ValidateNestedObject(attr.nested->attributes, e, path.Key(k), diags);
+        return;
+    }
+  }
+  if (attr.validators.empty()) return;
+  switch (v.type().kind()) {
+    case value::Type::Kind::kList:
+      for (size_t i = 0; i < v.Elements().size(); ++i) {
+        ValidatePrimitive(attr, v.Elements()[i], path.Index(static_cast<int64_t>(i)), diags);
+      }
+      return;
+    case value::Type::Kind::kSet:
+      for (const auto& e : v.Elements()) ValidatePrimitive(attr, e, path, diags);
+      return;
+    case value::Type::Kind::kMap:
+      for (const auto& [k, e] : v.Entries()) ValidatePrimitive(attr, e, path.Key(k), diags);
+      return;
+    default:
+      ValidatePrimitive(attr, v, path, diags);
+  }
+}
+
+void ValidateBlock(const Block& block, const Value& obj, const Path& path, value::Diagnostics& diags) {
+  if (!obj.IsKnown()) return;
+  for (const auto& a : block.attributes) ValidateAttribute(a, obj.GetAttr(a.name), path.Attr(a.name), diags);
+  for (const auto& b : block.blocks) {
+    const Value& v = obj.GetAttr(b.name);
+    if (!v.IsKnown()) continue;
+    const Path here = path.Attr(b.name);
+    switch (b.nesting) {
+      case Nesting::kSingle:
+      case Nesting::kGroup:
+        ValidateBlock(*b.block, v, here, diags);
+        break;
+      case Nesting::kList:
+        for (size_t i = 0; i < v.Elements().size(); ++i) {
+          ValidateBlock(*b.block, v.Elements()[i], here.Index(static_cast<int64_t>(i)), diags);
+        }
+        break;
+      case Nesting::kSet:
+        for (const auto& e : v.Elements()) ValidateBlock(*b.block, e, here, diags);
+        break;
+      case Nesting::kMap:
+        for (const auto& [k, e] : v.Entries()) ValidateBlock(*b.block, e, here.Key(k), diags);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string CheckValidator(const Validator& validator, const Value& v) {
+  switch (validator.kind) {
+    case Validator::Kind::kOneOf: {
+      if (v.type().kind() != value::Type::Kind::kString) return "";
+      for (const auto& c : validator.choices) {
+        if (c == v.AsString()) return "";
+      }
+      return pgha::StrCat("\"", v.AsString(), "\" is not allowed");
+    }
+    case Validator::Kind::kAtLeast:
+      if (v.type().kind() == value::Type::Kind::kNumber && v.AsNumber().AsDouble() < validator.bound) {
+        return pgha::StrCat(v.AsNumber().ToString(), " is too small");
+      }
+      return "";
+    case Validator::Kind::kAtMost:
+      if (v.type().kind() == value::Type::Kind::kNumber && v.AsNumber().AsDouble() > validator.bound) {
+        return pgha::StrCat(v.AsNumber().ToString(), " is too large");
+      }
+      return "";
+    case Validator::Kind::kIpAddress:
+      return IsIpAddress(v.AsString()) ? "" : pgha::StrCat("\"", v.AsString(), "\" is not an IP address");
+    case Validator::Kind::kDnsName:
+      return IsDnsName(v.AsString()) ? "" : pgha::StrCat("\"", v.AsString(), "\" is not a valid DNS name");
+    case Validator::Kind::kPemCertificate: {
+      auto certs = pki::ParseCertificates(v.AsString());
+      return certs.ok() ? "" : std::string(certs.status().message());
+    }
+    case Validator::Kind::kPemPrivateKey: {
+      // The value is secret: the message names the problem, never the content.
+      auto key = pki::ParsePrivateKey(v.AsString());
+      return key.ok() ? "" : std::string(key.status().message());
+    }
+    case Validator::Kind::kNotEmpty:
+      return v.AsString().empty() ? "it is empty" : "";
+  }
+  return "";
+}
+
+void ValidateConfig(const Block& block, const Value& config, value::Diagnostics& diags) {
+  ValidateBlock(block, config, Path::Root(), diags);
+}
+
+}  // namespace pgha::schema

@@ -1,0 +1,21 @@
+// Small readers for object attributes, for code that consumes known
+// configuration or state (resources). Null reads as the fallback.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "value/value.h"
+
+namespace pgha::value {
+
+std::string GetString(const Value& obj, const std::string& name, std::string fallback = "");
+int64_t GetInt(const Value& obj, const std::string& name, int64_t fallback = 0);
+bool GetBool(const Value& obj, const std::string& name, bool fallback = false);
+// A list or set of strings; null or unknown reads as empty.
+std::vector<std::string> GetStrings(const Value& obj, const std::string& name);
+// True when the attribute is known and not null.
+bool IsSet(const Value& obj, const std::string& name);
+
+}  // namespace pgha::value
