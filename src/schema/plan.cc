@@ -153,8 +153,9 @@ PlannedChange PlanChange(const Schema& schema, const Value& prior, const Value& 
     change.planned = prior;
     return change;
   }
+  // Compare before computed attributes turn unknown: only what the user changed may force a replacement.
+  change.requires_replace = ReplacePaths(schema.block, prior, with_defaults);
   change.planned = PlanBlock(schema.block, prior, proposed, config, /*changed=*/true);
-  change.requires_replace = ReplacePaths(schema.block, prior, change.planned);
   return change;
 }
 

@@ -1,0 +1,77 @@
+#include "schema/schema.h"
+
+#include "gtest/gtest.h"
+
+namespace pgha::schema {
+namespace {
+
+TEST(Schema, EmbeddedSchemasLoad) {
+  auto catalog = Catalog::LoadEmbedded();
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_EQ(catalog->provider().name, "pgha");
+  ASSERT_NE(catalog->resource("pgha_certificate"), nullptr);
+}
+
+TEST(Schema, EveryAttributeIsDescribed) {
+  auto catalog = Catalog::LoadEmbedded();
+  ASSERT_TRUE(catalog.ok());
+  for (const auto& [name, s] : catalog->resources()) {
+    EXPECT_FALSE(s->block.description.empty()) << name;
+    for (const auto& a : s->block.attributes) EXPECT_FALSE(a.description.empty()) << name << "." << a.name;
+  }
+}
+
+TEST(Schema, RejectsWhatTerraformWouldReject) {
+  const char* bad[] = {
+      // neither required, optional nor computed
+      R"({"name":"x","kind":"resource","description":"d","attributes":[{"name":"a","type":"string","description":"d"}]})",
+      // required and computed
+      R"({"name":"x","kind":"resource","description":"d","attributes":[{"name":"a","type":"string","required":true,"computed":true,"description":"d"}]})",
+      // bad name
+      R"({"name":"x","kind":"resource","description":"d","attributes":[{"name":"A-b","type":"string","optional":true,"description":"d"}]})",
+      // duplicate
+      R"({"name":"x","kind":"resource","description":"d","attributes":[{"name":"a","type":"string","optional":true,"description":"d"},{"name":"a","type":"string","optional":true,"description":"d"}]})",
+      // default without computed
+      R"({"name":"x","kind":"resource","description":"d","attributes":[{"name":"a","type":"string","optional":true,"default":"v","description":"d"}]})",
+      // undescribed
+      R"({"name":"x","kind":"resource","description":"d","attributes":[{"name":"a","type":"string","optional":true}]})",
+      // dynamic inside a set
+      R"({"name":"x","kind":"resource","description":"d","attributes":[{"name":"a","type":["set","dynamic"],"optional":true,"description":"d"}]})",
+      // single block with max_items 2
+      R"({"name":"x","kind":"resource","description":"d","blocks":[{"name":"b","nesting":"single","max_items":2,"description":"d"}]})",
+      // invalid type
+      R"({"name":"x","kind":"resource","description":"d","attributes":[{"name":"a","type":"strin","optional":true,"description":"d"}]})",
+  };
+  for (const char* doc : bad) EXPECT_FALSE(ParseSchema(doc).ok()) << doc;
+}
+
+TEST(Schema, ImpliedTypeFollowsNestingModes) {
+  auto s = ParseSchema(R"({
+    "name": "x", "kind": "resource", "description": "d",
+    "attributes": [
+      {"name": "obj", "optional": true, "description": "d",
+       "nested": {"nesting": "list", "attributes": [{"name": "v", "type": "string", "required": true, "description": "d"}]}}
+    ],
+    "blocks": [
+      {"name": "single", "nesting": "single", "description": "d", "attributes": [{"name": "a", "type": "string", "optional": true, "description": "d"}]},
+      {"name": "group", "nesting": "group", "description": "d", "attributes": [{"name": "a", "type": "string", "optional": true, "description": "d"}]},
+      {"name": "list", "nesting": "list", "min_items": 1, "max_items": 3, "description": "d", "attributes": [{"name": "a", "type": "string", "optional": true, "description": "d"}]},
+      {"name": "set", "nesting": "set", "description": "d", "attributes": [{"name": "a", "type": "string", "optional": true, "description": "d"}]},
+      {"name": "map", "nesting": "map", "description": "d", "attributes": [{"name": "a", "type": "string", "optional": true, "description": "d"}]},
+      {"name": "dyn", "nesting": "list", "description": "d", "attributes": [{"name": "a", "type": "dynamic", "optional": true, "description": "d"}]}
+    ]})");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const auto& attrs = s->type.attributes();
+  value::Type inner = value::Type::Object({{"a", value::Type::String()}});
+  EXPECT_EQ(attrs.at("obj"), value::Type::List(value::Type::Object({{"v", value::Type::String()}})));
+  EXPECT_EQ(attrs.at("single"), inner);
+  EXPECT_EQ(attrs.at("group"), inner);
+  EXPECT_EQ(attrs.at("list"), value::Type::List(inner));
+  EXPECT_EQ(attrs.at("set"), value::Type::Set(inner));
+  EXPECT_EQ(attrs.at("map"), value::Type::Map(inner));
+  // Terraform implies a tuple (dynamic) when a list block holds dynamic values.
+  EXPECT_EQ(attrs.at("dyn"), value::Type::Dynamic());
+}
+
+}  // namespace
+}  // namespace pgha::schema

@@ -1,0 +1,65 @@
+#include "schema/validate.h"
+
+#include "gtest/gtest.h"
+
+namespace pgha::schema {
+namespace {
+
+using value::Value;
+
+Schema Parse(const char* text) {
+  auto s = ParseSchema(text);
+  EXPECT_TRUE(s.ok()) << s.status();
+  return *s;
+}
+
+const char* kSchema = R"({
+  "name": "x", "kind": "resource", "description": "d",
+  "attributes": [
+    {"name": "alg", "type": "string", "optional": true, "description": "d", "validators": [{"one_of": ["A", "B"]}]},
+    {"name": "ips", "type": ["list", "string"], "optional": true, "description": "d", "validators": [{"ip_address": {}}]},
+    {"name": "hours", "type": "number", "optional": true, "description": "d", "validators": [{"at_least": 1}]},
+    {"name": "names", "type": ["list", "string"], "optional": true, "description": "d", "validators": [{"dns_name": {}}]}
+  ],
+  "blocks": [
+    {"name": "nic", "nesting": "list", "description": "d",
+     "attributes": [{"name": "ip", "type": "string", "optional": true, "description": "d", "validators": [{"ip_address": {}}]}]}
+  ]})";
+
+Value Config(Value alg, Value ips, Value hours, Value names, Value nics) {
+  return Value::Object({{"alg", alg}, {"ips", ips}, {"hours", hours}, {"names", names}, {"nic", nics}});
+}
+
+TEST(Validate, ReportsEachProblemAtItsPath) {
+  Schema s = Parse(kSchema);
+  value::Type nic_type = s.type.attributes().at("nic").element();
+  Value nics = Value::List(nic_type, {Value::Object({{"ip", Value::String("10.0.0.1")}}),
+                                      Value::Object({{"ip", Value::String("10.0.0.300")}})});
+  value::Diagnostics diags;
+  ValidateConfig(s.block,
+                 Config(Value::String("C"), Value::StringList({"::1", "nope"}), Value::Int(0),
+                        Value::StringList({"ok.example", "-bad-.example", "*.wild.example"}), nics),
+                 diags);
+  std::vector<std::string> paths;
+  for (const auto& d : diags.items()) {
+    EXPECT_EQ(d.severity, value::Diagnostic::Severity::kError);
+    ASSERT_TRUE(d.path);
+    paths.push_back(d.path->ToString());
+  }
+  EXPECT_EQ(paths, (std::vector<std::string>{"alg", "ips[1]", "hours", "names[1]", "nic[1].ip"}));
+}
+
+TEST(Validate, UnknownsAndNullsPass) {
+  Schema s = Parse(kSchema);
+  value::Diagnostics diags;
+  ValidateConfig(s.block,
+                 Config(Value::Unknown(value::Type::String()), Value::Null(value::Type::List(value::Type::String())),
+                        Value::Unknown(value::Type::Number()),
+                        Value::List(value::Type::String(), {Value::Unknown(value::Type::String())}),
+                        Value::Unknown(s.type.attributes().at("nic"))),
+                 diags);
+  EXPECT_TRUE(diags.empty());
+}
+
+}  // namespace
+}  // namespace pgha::schema
