@@ -36,7 +36,9 @@ absl::StatusOr<Nesting> ParseNesting(const json& j, std::string_view where, bool
 
 absl::StatusOr<Validator> ParseValidator(const json& j, std::string_view where) {
   if (!j.is_object() || j.size() != 1) return Error(where, "a validator is an object with one key");
-  const auto& [key, arg] = *j.items().begin();
+  const auto it = j.begin();
+  const std::string& key = it.key();
+  const json& arg = it.value();
   Validator v;
   if (key == "one_of") {
     v.kind = Validator::Kind::kOneOf;

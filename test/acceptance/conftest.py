@@ -1,0 +1,110 @@
+"""Acceptance tests: real Terraform and OpenTofu drive the real provider.
+
+scripts/test sets the environment:
+  PGHA_PROVIDER   the provider binary (the ASan build)
+  PGHA_CLIENTS    name=path pairs, comma-separated (terraform 1.5.7, tofu, any terraform on PATH)
+  PGHA_ASAN_LOGS  where the sanitizers write reports; any report fails the run
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _clients():
+    spec = os.environ.get("PGHA_CLIENTS", "")
+    pairs = [item.split("=", 1) for item in spec.split(",") if "=" in item]
+    return [(name, path) for name, path in pairs]
+
+
+CLIENTS = _clients()
+
+
+def pytest_generate_tests(metafunc):
+    if "client" in metafunc.fixturenames:
+        metafunc.parametrize("client", [path for _, path in CLIENTS], ids=[name for name, _ in CLIENTS])
+
+
+@pytest.fixture(scope="session")
+def provider_binary():
+    path = os.environ.get("PGHA_PROVIDER")
+    assert path and os.access(path, os.X_OK), "PGHA_PROVIDER must name the built provider"
+    return path
+
+
+@pytest.fixture(scope="session")
+def cli_config(provider_binary, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli")
+    rc = subprocess.run([str(ROOT / "scripts" / "cli-config"), str(out), provider_binary],
+                        check=True, capture_output=True, text=True)
+    return rc.stdout.strip()
+
+
+@pytest.fixture(autouse=True)
+def no_sanitizer_reports():
+    """Every test fails if the provider it drove reported a memory or UB error."""
+    logs = os.environ.get("PGHA_ASAN_LOGS")
+    before = set(glob.glob(os.path.join(logs, "*"))) if logs else set()
+    yield
+    if logs:
+        new = sorted(set(glob.glob(os.path.join(logs, "*"))) - before)
+        reports = [Path(p).read_text(errors="replace") for p in new]
+        assert not new, "sanitizer reports from the provider:\n" + "\n".join(reports)[:20000]
+
+
+# Subcommands that take -no-color right after their name.
+COLOURED_COMMANDS = {"init", "validate", "plan", "apply", "destroy", "import", "refresh", "console"}
+
+
+class Workspace:
+    """One working directory driven by one client binary."""
+
+    def __init__(self, directory, client, cli_config):
+        self.dir = Path(directory)
+        self.client = client
+        self.env = dict(os.environ)
+        self.env.update({
+            "TF_CLI_CONFIG_FILE": cli_config,
+            "CHECKPOINT_DISABLE": "1",
+            "TF_IN_AUTOMATION": "1",
+        })
+        for key in ("TF_LOG", "TF_LOG_PATH", "TF_LOG_PROVIDER"):
+            self.env.pop(key, None)
+
+    def write(self, name, text):
+        (self.dir / name).write_text(text)
+
+    def copy_example(self, name):
+        shutil.copytree(ROOT / "examples" / name, self.dir, dirs_exist_ok=True)
+
+    def run(self, *args, expect=0, env=None, wrapper=()):
+        full_env = dict(self.env)
+        full_env.update(env or {})
+        command = [*wrapper, self.client, *args]
+        if args[0] in COLOURED_COMMANDS:
+            command.insert(len(wrapper) + 2, "-no-color")
+        proc = subprocess.run(command, cwd=self.dir, env=full_env, capture_output=True, text=True, timeout=600)
+        if expect is not None and proc.returncode != expect:
+            raise AssertionError(
+                f"{' '.join(args)} exited {proc.returncode}, expected {expect}\n"
+                f"--- stdout\n{proc.stdout[-8000:]}\n--- stderr\n{proc.stderr[-8000:]}")
+        return proc
+
+    def output(self, name):
+        proc = self.run("output", "-json", name)
+        return json.loads(proc.stdout)
+
+    def state(self):
+        path = self.dir / "terraform.tfstate"
+        return json.loads(path.read_text()) if path.exists() else None
+
+
+@pytest.fixture
+def workspace(tmp_path, client, cli_config):
+    return Workspace(tmp_path, client, cli_config)
