@@ -12,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include <grpc/grpc.h>
 #include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -87,36 +88,10 @@ sigset_t ShutdownSignals(bool debug) {
   return set;
 }
 
-}  // namespace
-
-int Serve(const ServeOptions& options) {
-  log::InitFromEnvironment();
-  gpr_set_log_function(GrpcLogToJson);
-  signal(SIGPIPE, SIG_IGN);
-  // Ctrl-C reaches the whole process group; Terraform stops us through StopProvider instead.
-  if (!options.debug) signal(SIGINT, SIG_IGN);
-
-  if (!options.debug && !HasMagicCookie(std::getenv(std::string(kMagicCookieKey).c_str()))) {
-    std::fputs(kNotAPluginMessage, stderr);
-    return 1;
-  }
-  std::optional<int> protocol = NegotiateProtocol(std::getenv("PLUGIN_PROTOCOL_VERSIONS"));
-  if (!protocol) {
-    std::fprintf(stderr, "terraform-provider-pgha speaks plugin protocol 6 only; the host offered \"%s\". "
-                         "Use Terraform 1.0 or newer, or OpenTofu.\n",
-                 std::getenv("PLUGIN_PROTOCOL_VERSIONS"));
-    return 1;
-  }
-
-  auto provider = provider::Provider::Create();
-  if (!provider.ok()) {
-    log::Error("provider failed to start", {{"error", std::string(provider.status().message())}});
-    return 1;
-  }
-
-  // Block shutdown signals before gRPC starts threads, so only our waiter sees them.
-  const sigset_t signals = ShutdownSignals(options.debug);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+// Binds, prints the handshake and serves until shutdown is requested. Every
+// gRPC object lives in this scope, so all are gone when it returns.
+int ServeUntilShutdown(const ServeOptions& options, provider::Provider& provider, const sigset_t& signals,
+                       int protocol) {
 
   const std::string socket_dir = MakeSocketDir();
   if (socket_dir.empty()) {
@@ -151,7 +126,7 @@ int Serve(const ServeOptions& options) {
   }
 
   Lifecycle lifecycle;
-  tfproto::ProviderService provider_service(**provider);
+  tfproto::ProviderService provider_service(provider);
   ControllerService controller(lifecycle);
   StdioService stdio(lifecycle);
   BrokerService broker;
@@ -185,7 +160,7 @@ int Serve(const ServeOptions& options) {
         "\tTF_REATTACH_PROVIDERS='%s'\n\nPress Ctrl-C to stop.\n",
         ReattachJson(options.provider_address, getpid(), socket_path).c_str());
   } else {
-    const std::string line = HandshakeLine(*protocol, "unix", socket_path, cert_der);
+    const std::string line = HandshakeLine(protocol, "unix", socket_path, cert_der);
     std::fputs(line.c_str(), stdout);
   }
   std::fflush(stdout);
@@ -200,13 +175,53 @@ int Serve(const ServeOptions& options) {
     }
   }
 
-  (**provider).Stop();
+  provider.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   cleanup();
   // Wake the signal waiter so it can be joined.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
   return 0;
+}
+
+}  // namespace
+
+int Serve(const ServeOptions& options) {
+  log::InitFromEnvironment();
+  gpr_set_log_function(GrpcLogToJson);
+  signal(SIGPIPE, SIG_IGN);
+  // Ctrl-C reaches the whole process group; Terraform stops us through StopProvider instead.
+  if (!options.debug) signal(SIGINT, SIG_IGN);
+
+  if (!options.debug && !HasMagicCookie(std::getenv(std::string(kMagicCookieKey).c_str()))) {
+    std::fputs(kNotAPluginMessage, stderr);
+    return 1;
+  }
+  std::optional<int> protocol = NegotiateProtocol(std::getenv("PLUGIN_PROTOCOL_VERSIONS"));
+  if (!protocol) {
+    std::fprintf(stderr, "terraform-provider-pgha speaks plugin protocol 6 only; the host offered \"%s\". "
+                         "Use Terraform 1.0 or newer, or OpenTofu.\n",
+                 std::getenv("PLUGIN_PROTOCOL_VERSIONS"));
+    return 1;
+  }
+
+  auto provider = provider::Provider::Create();
+  if (!provider.ok()) {
+    log::Error("provider failed to start", {{"error", std::string(provider.status().message())}});
+    return 1;
+  }
+
+  // Block shutdown signals before gRPC starts threads, so only our waiter sees them.
+  const sigset_t signals = ShutdownSignals(options.debug);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Our own reference on the gRPC library, released with a blocking
+  // shutdown: it joins gRPC's worker threads, so none of their state
+  // (OpenSSL's per-thread error queues included) outlives the process.
+  grpc_init();
+  const int code = ServeUntilShutdown(options, **provider, signals, *protocol);
+  grpc_shutdown_blocking();
+  return code;
 }
 
 }  // namespace pgha::plugin

@@ -257,3 +257,29 @@ def test_provider_logs_carry_no_secrets(workspace, tmp_path_factory):
         assert not any(body in line for line in provider_lines)
     assert not any("PRIVATE KEY" in line for line in provider_lines)
     ws.run("destroy", "-auto-approve", "-input=false")
+
+
+def test_debug_server_serves_reattached_clients(workspace, provider_binary):
+    """`-debug`: one standalone provider serves several commands through TF_REATTACH_PROVIDERS."""
+    ws = workspace
+    ws.write("main.tf", PROVIDERS + 'resource "pgha_certificate" "c" { allowed_uses = ["server_auth"] }\n')
+    debug = subprocess.Popen([provider_binary, "-debug"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True, env=ws.env)
+    try:
+        reattach = None
+        for line in debug.stdout:
+            match = re.search(r"TF_REATTACH_PROVIDERS='(.*)'", line)
+            if match:
+                reattach = match.group(1)
+                break
+        assert reattach, "no TF_REATTACH_PROVIDERS line"
+        assert json.loads(reattach)["registry.terraform.io/pgha/pgha"]["ProtocolVersion"] == 6
+        env = {"TF_REATTACH_PROVIDERS": reattach}
+        ws.run("init", "-input=false", env=env)
+        ws.run("apply", "-auto-approve", "-input=false", env=env)
+        ws.run("plan", "-detailed-exitcode", "-input=false", expect=0, env=env)
+        ws.run("destroy", "-auto-approve", "-input=false", env=env)
+        assert debug.poll() is None, "the debug server must outlive the commands it served"
+    finally:
+        debug.send_signal(2)  # Ctrl-C ends a debug server
+        assert debug.wait(timeout=10) == 0
