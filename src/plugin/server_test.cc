@@ -14,7 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+
+#include <future>
 
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
@@ -256,6 +259,22 @@ TEST(PluginServer, AutoMtlsAdmitsOnlyTheHostCertificate) {
   auto channel = TlsChannel(hs, server_pem, &host);
   ASSERT_TRUE(GetSchema(channel, &schema).ok());
   EXPECT_TRUE(schema.resource_schemas().contains("pgha_certificate"));
+
+  // go-plugin's health check for service "plugin" answers SERVING.
+  grpc::GenericStub health(channel);
+  const std::string request("\x0a\x06plugin", 8);  // HealthCheckRequest{service: "plugin"}
+  grpc::Slice slice(request.data(), request.size());
+  grpc::ByteBuffer in(&slice, 1), out;
+  grpc::ClientContext health_ctx;
+  std::promise<grpc::Status> health_done;
+  health.UnaryCall(&health_ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &in, &out,
+                   [&](grpc::Status s) { health_done.set_value(s); });
+  ASSERT_TRUE(health_done.get_future().get().ok());
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(out.Dump(&slices).ok());
+  std::string reply;
+  for (const auto& s : slices) reply.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(reply, std::string("\x08\x01", 2));  // status: SERVING
 
   // StopProvider cancels work but does not end the process.
   auto stub = tfplugin6::Provider::NewStub(channel);

@@ -76,3 +76,55 @@ TEST(Convert, AbsentDynamicValueIsNull) {
 
 }  // namespace
 }  // namespace pgha::tfproto
+
+namespace pgha::tfproto {
+namespace {
+
+using value::Type;
+using value::Value;
+
+// A value shaped by blocks of every nesting mode and nested attributes of
+// every nesting mode survives the trip through DynamicValue, with nulls and
+// unknowns at every level.
+TEST(Convert, EveryNestingModeRoundTripsThroughMsgpack) {
+  const char* inner = R"([{"name": "v", "type": "string", "optional": true, "description": "d"}])";
+  std::string doc = std::string(R"({"name": "x", "kind": "resource", "description": "d", "attributes": [)") +
+                    R"({"name": "n_single", "optional": true, "description": "d", "nested": {"nesting": "single", "attributes": )" + inner + "}}," +
+                    R"({"name": "n_list", "optional": true, "description": "d", "nested": {"nesting": "list", "attributes": )" + inner + "}}," +
+                    R"({"name": "n_set", "optional": true, "description": "d", "nested": {"nesting": "set", "attributes": )" + inner + "}}," +
+                    R"({"name": "n_map", "optional": true, "description": "d", "nested": {"nesting": "map", "attributes": )" + inner + "}}," +
+                    R"({"name": "any", "type": "dynamic", "optional": true, "description": "d"}], "blocks": [)" +
+                    R"({"name": "b_single", "nesting": "single", "description": "d", "attributes": )" + inner + "}," +
+                    R"({"name": "b_group", "nesting": "group", "description": "d", "attributes": )" + inner + "}," +
+                    R"({"name": "b_list", "nesting": "list", "description": "d", "attributes": )" + inner + "}," +
+                    R"({"name": "b_set", "nesting": "set", "description": "d", "attributes": )" + inner + "}," +
+                    R"({"name": "b_map", "nesting": "map", "description": "d", "attributes": )" + inner + "}]}";
+  auto s = schema::ParseSchema(doc);
+  ASSERT_TRUE(s.ok()) << s.status();
+  Type obj = Type::Object({{"v", Type::String()}});
+  auto o = [](Value v) { return Value::Object({{"v", std::move(v)}}); };
+  Value value = Value::Object({
+      {"n_single", o(Value::String("a"))},
+      {"n_list", Value::List(obj, {o(Value::String("b")), o(Value::Unknown(Type::String()))})},
+      {"n_set", Value::Set(obj, {o(Value::String("c")), o(Value::Null(Type::String()))})},
+      {"n_map", Value::Map(obj, {{"k", o(Value::String("d"))}})},
+      {"any", Value::Tuple({Value::String("t"), Value::Int(7)})},
+      {"b_single", Value::Null(obj)},
+      {"b_group", o(Value::Null(Type::String()))},
+      {"b_list", Value::List(obj, {})},
+      {"b_set", Value::Set(obj, {o(Value::String("e"))})},
+      {"b_map", Value::Unknown(Type::Map(obj))},
+  });
+  tfplugin6::DynamicValue wire;
+  Encode(value, s->type, &wire);
+  auto back = Decode(wire, s->type);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, value);
+  EXPECT_TRUE(back->GetAttr("b_map").IsUnknown());
+  EXPECT_TRUE(back->GetAttr("b_single").IsNull());
+  EXPECT_EQ(back->GetAttr("b_list").Length(), 0u);  // an absent list block is empty, not null
+  EXPECT_EQ(back->GetAttr("any").type(), Type::Tuple({Type::String(), Type::Number()}));
+}
+
+}  // namespace
+}  // namespace pgha::tfproto
