@@ -81,7 +81,9 @@ class Workspace:
         (self.dir / name).write_text(text)
 
     def copy_example(self, name):
-        shutil.copytree(ROOT / "examples" / name, self.dir, dirs_exist_ok=True)
+        # Configuration only: `scripts/up` leaves state and .terraform/ beside the example.
+        shutil.copytree(ROOT / "examples" / name, self.dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
 
     def run(self, *args, expect=0, env=None, wrapper=()):
         full_env = dict(self.env)

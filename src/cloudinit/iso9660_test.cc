@@ -1,0 +1,70 @@
+#include "cloudinit/iso9660.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "gtest/gtest.h"
+
+namespace pgha::cloudinit {
+namespace {
+
+// Runs a command and returns its stdout.
+std::string Capture(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+class IsoTest : public ::testing::Test {
+ protected:
+  std::filesystem::path Write(const std::string& image) {
+    auto path = std::filesystem::temp_directory_path() /
+                ("pgha-iso-test-" + std::to_string(getpid()) + "-" + std::to_string(counter_++) + ".iso");
+    std::ofstream(path, std::ios::binary) << image;
+    paths_.push_back(path);
+    return path;
+  }
+  void TearDown() override {
+    for (const auto& p : paths_) std::filesystem::remove(p);
+  }
+  std::vector<std::filesystem::path> paths_;
+  int counter_ = 0;
+};
+
+TEST_F(IsoTest, StandardToolsReadTheSeed) {
+  const std::string user_data = "#cloud-config\nhostname: etcd-1\n";
+  std::string big(5000, 'x');  // spans three sectors
+  std::string image = BuildIso("cidata", {{"user-data", user_data}, {"meta-data", "instance-id: i-1\n"},
+                                          {"network-config", big}});
+  EXPECT_EQ(image.size() % 2048, 0u);
+  auto path = Write(image);
+  // The label cloud-init's NoCloud looks for.
+  EXPECT_EQ(Capture("blkid -o value -s LABEL " + path.string()), "cidata\n");
+  EXPECT_EQ(Capture("blkid -o value -s TYPE " + path.string()), "iso9660\n");
+  // Joliet names and contents as a guest kernel would read them.
+  EXPECT_EQ(Capture("isoinfo -J -i " + path.string() + " -x /user-data"), user_data);
+  EXPECT_EQ(Capture("isoinfo -J -i " + path.string() + " -x /network-config"), big);
+  std::string listing = Capture("isoinfo -J -l -i " + path.string());
+  EXPECT_NE(listing.find("meta-data"), std::string::npos);
+  EXPECT_NE(listing.find("network-config"), std::string::npos);
+  // xorriso, a second independent reader, sees the same tree.
+  std::string xorriso = Capture("xorriso -indev " + path.string() + " -find / -type f 2>/dev/null");
+  EXPECT_NE(xorriso.find("'/user-data'"), std::string::npos) << xorriso;
+}
+
+TEST_F(IsoTest, SameInputSameBytes) {
+  std::vector<IsoFile> files = {{"user-data", "a"}, {"meta-data", "b"}};
+  EXPECT_EQ(BuildIso("cidata", files), BuildIso("cidata", files));
+  EXPECT_NE(BuildIso("cidata", files), BuildIso("cidata", {{"user-data", "a2"}, {"meta-data", "b"}}));
+}
+
+}  // namespace
+}  // namespace pgha::cloudinit
