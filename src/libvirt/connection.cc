@@ -1,0 +1,206 @@
+#include "libvirt/connection.h"
+
+#include <libvirt/virterror.h>
+
+#include <mutex>
+#include <thread>
+
+#include "base/strings.h"
+#include "libvirt/xml_writer.h"
+
+namespace pgha::libvirt {
+namespace {
+
+// libvirt prints every error to stderr unless told otherwise; ours go into Status.
+void SilenceDefaultErrorPrinter() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    virInitialize();
+    virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
+  });
+}
+
+bool IsNoDomain() {
+  virErrorPtr err = virGetLastError();
+  return err && err->code == VIR_ERR_NO_DOMAIN;
+}
+
+}  // namespace
+
+absl::Status LastError(std::string_view what) {
+  const char* message = virGetLastErrorMessage();
+  const int code = virGetLastErrorCode();
+  std::string text = pgha::StrCat(what, ": ", message ? message : "unknown libvirt error");
+  virResetLastError();
+  switch (code) {
+    case VIR_ERR_NO_DOMAIN:
+    case VIR_ERR_NO_STORAGE_POOL:
+    case VIR_ERR_NO_STORAGE_VOL:
+    case VIR_ERR_NO_NETWORK:
+      return absl::NotFoundError(text);
+    case VIR_ERR_OPERATION_INVALID:
+      return absl::FailedPreconditionError(text);
+    default:
+      return absl::UnavailableError(text);
+  }
+}
+
+absl::StatusOr<Connection> Connection::Open(const std::string& uri) {
+  SilenceDefaultErrorPrinter();
+  virConnectPtr conn = virConnectOpen(uri.c_str());
+  if (conn == nullptr) return LastError(pgha::StrCat("connecting to libvirt at ", uri));
+  return Connection(conn);
+}
+
+absl::StatusOr<DomainPtr> Connection::DefineDomain(const std::string& xml) {
+  virDomainPtr d = virDomainDefineXML(conn_.get(), xml.c_str());
+  if (d == nullptr) return LastError("defining the domain");
+  return DomainPtr(d);
+}
+
+absl::StatusOr<DomainPtr> Connection::LookupDomain(const std::string& name) {
+  virDomainPtr d = virDomainLookupByName(conn_.get(), name.c_str());
+  if (d == nullptr) {
+    if (IsNoDomain()) {
+      virResetLastError();
+      return absl::NotFoundError(pgha::StrCat("no domain named ", name));
+    }
+    return LastError(pgha::StrCat("looking up domain ", name));
+  }
+  return DomainPtr(d);
+}
+
+absl::Status Connection::StartDomain(virDomain* domain) {
+  if (virDomainCreate(domain) < 0) return LastError("starting the domain");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DomainInfo> Connection::GetDomainInfo(virDomain* domain) {
+  virDomainInfo info;
+  if (virDomainGetInfo(domain, &info) < 0) return LastError("reading the domain's state");
+  DomainInfo out;
+  out.running = info.state == VIR_DOMAIN_RUNNING || info.state == VIR_DOMAIN_BLOCKED ||
+                info.state == VIR_DOMAIN_PAUSED;
+  out.vcpus = info.nrVirtCpu;
+  out.memory_mib = static_cast<int64_t>(info.maxMem / 1024);
+  return out;
+}
+
+absl::Status Connection::SetAutostart(virDomain* domain, bool autostart) {
+  if (virDomainSetAutostart(domain, autostart ? 1 : 0) < 0) return LastError("setting autostart");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Connection::GetAutostart(virDomain* domain) {
+  int autostart = 0;
+  if (virDomainGetAutostart(domain, &autostart) < 0) return LastError("reading autostart");
+  return autostart != 0;
+}
+
+absl::Status Connection::StopDomain(virDomain* domain, std::chrono::milliseconds grace,
+                                    const std::function<bool()>& cancelled) {
+  auto info = GetDomainInfo(domain);
+  if (!info.ok()) return info.status();
+  if (!info->running) return absl::OkStatus();
+  // A guest without ACPI support ignores this; the timeout below covers it.
+  if (virDomainShutdown(domain) < 0) virResetLastError();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::chrono::steady_clock::now() < deadline && !(cancelled && cancelled())) {
+    info = GetDomainInfo(domain);
+    if (info.ok() && !info->running) return absl::OkStatus();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (virDomainDestroy(domain) < 0) {
+    absl::Status status = LastError("forcing the domain off");
+    info = GetDomainInfo(domain);
+    if (info.ok() && !info->running) return absl::OkStatus();
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Connection::UndefineDomain(virDomain* domain) {
+  // NVRAM and managed-save images belong to the domain; storage volumes do not and stay.
+  const unsigned flags = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA;
+  if (virDomainUndefineFlags(domain, flags) < 0) {
+    virResetLastError();
+    if (virDomainUndefine(domain) < 0) return LastError("undefining the domain");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Connection::DomainXml(virDomain* domain) {
+  char* xml = virDomainGetXMLDesc(domain, 0);
+  if (xml == nullptr) return LastError("reading the domain XML");
+  std::string out(xml);
+  free(xml);
+  return out;
+}
+
+absl::StatusOr<PoolPtr> Connection::LookupPool(const std::string& name) {
+  virStoragePoolPtr p = virStoragePoolLookupByName(conn_.get(), name.c_str());
+  if (p == nullptr) return LastError(pgha::StrCat("looking up storage pool ", name));
+  return PoolPtr(p);
+}
+
+absl::StatusOr<VolumePtr> Connection::CreateVolumeWithData(virStoragePool* pool, const std::string& name,
+                                                           std::string_view data) {
+  XmlElement volume("volume");
+  volume.TextChild("name", name);
+  volume.Child("capacity").Attr("unit", "bytes").Text(std::to_string(data.size()));
+  volume.Child("target").Child("format").Attr("type", "raw");
+  virStorageVolPtr vol = virStorageVolCreateXML(pool, volume.Render().c_str(), 0);
+  if (vol == nullptr) return LastError(pgha::StrCat("creating volume ", name));
+  VolumePtr owned(vol);
+
+  virStreamPtr stream = virStreamNew(conn_.get(), 0);
+  if (stream == nullptr) {
+    absl::Status status = LastError("opening an upload stream");
+    virStorageVolDelete(vol, 0);
+    return status;
+  }
+  std::unique_ptr<virStream, Releaser<virStreamFree>> owned_stream(stream);
+  absl::Status status = absl::OkStatus();
+  if (virStorageVolUpload(vol, stream, 0, data.size(), 0) < 0) {
+    status = LastError(pgha::StrCat("uploading to volume ", name));
+  } else {
+    size_t sent = 0;
+    while (sent < data.size()) {
+      int n = virStreamSend(stream, data.data() + sent, data.size() - sent);
+      if (n < 0) {
+        status = LastError(pgha::StrCat("uploading to volume ", name));
+        virStreamAbort(stream);
+        break;
+      }
+      sent += static_cast<size_t>(n);
+    }
+    if (status.ok() && virStreamFinish(stream) < 0) status = LastError(pgha::StrCat("finishing upload to ", name));
+  }
+  if (!status.ok()) {
+    // Leave nothing half-made behind.
+    virStorageVolDelete(vol, 0);
+    return status;
+  }
+  return owned;
+}
+
+absl::StatusOr<VolumePtr> Connection::LookupVolume(virStoragePool* pool, const std::string& name) {
+  virStorageVolPtr v = virStorageVolLookupByName(pool, name.c_str());
+  if (v == nullptr) return LastError(pgha::StrCat("looking up volume ", name));
+  return VolumePtr(v);
+}
+
+absl::StatusOr<std::string> Connection::VolumePath(virStorageVol* volume) {
+  char* path = virStorageVolGetPath(volume);
+  if (path == nullptr) return LastError("reading the volume's path");
+  std::string out(path);
+  free(path);
+  return out;
+}
+
+absl::Status Connection::DeleteVolume(virStorageVol* volume) {
+  if (virStorageVolDelete(volume, 0) < 0) return LastError("deleting the volume");
+  return absl::OkStatus();
+}
+
+}  // namespace pgha::libvirt

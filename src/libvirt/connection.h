@@ -1,0 +1,79 @@
+// RAII over the libvirt C API: a connection, and the domains and storage
+// volumes pgha creates through it. Every libvirt failure becomes a Status
+// carrying libvirt's own message; nothing is printed to stderr.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <libvirt/libvirt.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace pgha::libvirt {
+
+template <auto Free>
+struct Releaser {
+  template <typename T>
+  void operator()(T* p) const {
+    if (p) Free(p);
+  }
+};
+using DomainPtr = std::unique_ptr<virDomain, Releaser<virDomainFree>>;
+using PoolPtr = std::unique_ptr<virStoragePool, Releaser<virStoragePoolFree>>;
+using VolumePtr = std::unique_ptr<virStorageVol, Releaser<virStorageVolFree>>;
+
+struct DomainInfo {
+  bool running = false;
+  int64_t vcpus = 0;
+  int64_t memory_mib = 0;
+};
+
+class Connection {
+ public:
+  // uri: e.g. qemu:///system, test:///default.
+  static absl::StatusOr<Connection> Open(const std::string& uri);
+
+  Connection(Connection&&) = default;
+  Connection& operator=(Connection&&) = default;
+
+  // Domains.
+  absl::StatusOr<DomainPtr> DefineDomain(const std::string& xml);
+  // NotFound when there is no such domain.
+  absl::StatusOr<DomainPtr> LookupDomain(const std::string& name);
+  absl::Status StartDomain(virDomain* domain);
+  absl::StatusOr<DomainInfo> GetDomainInfo(virDomain* domain);
+  absl::Status SetAutostart(virDomain* domain, bool autostart);
+  absl::StatusOr<bool> GetAutostart(virDomain* domain);
+  // ACPI shutdown, waiting up to `grace`; then forced off. `cancelled` ends the wait early.
+  absl::Status StopDomain(virDomain* domain, std::chrono::milliseconds grace,
+                          const std::function<bool()>& cancelled = nullptr);
+  // Removes the definition; never deletes storage.
+  absl::Status UndefineDomain(virDomain* domain);
+  absl::StatusOr<std::string> DomainXml(virDomain* domain);
+
+  // Storage.
+  absl::StatusOr<PoolPtr> LookupPool(const std::string& name);
+  // A raw volume of exactly `data.size()` bytes holding `data`.
+  absl::StatusOr<VolumePtr> CreateVolumeWithData(virStoragePool* pool, const std::string& name,
+                                                 std::string_view data);
+  absl::StatusOr<VolumePtr> LookupVolume(virStoragePool* pool, const std::string& name);
+  absl::StatusOr<std::string> VolumePath(virStorageVol* volume);
+  absl::Status DeleteVolume(virStorageVol* volume);
+
+  virConnectPtr get() const { return conn_.get(); }
+
+ private:
+  explicit Connection(virConnectPtr conn) : conn_(conn) {}
+  std::unique_ptr<virConnect, Releaser<virConnectClose>> conn_;
+};
+
+// The message of the last libvirt error on this thread, as a Status.
+absl::Status LastError(std::string_view what);
+
+}  // namespace pgha::libvirt

@@ -1,0 +1,53 @@
+// A typed description of a libvirt domain and its rendering to domain XML.
+// Knows libvirt and qemu, not Patroni: resources fill it in.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgha::libvirt {
+
+struct DiskSpec {
+  enum class Device { kDisk, kCdrom };
+  Device device = Device::kDisk;
+  std::string source_file;  // a volume's path on the host
+  std::string format = "qcow2";
+  std::string target_dev;   // vda, vdb, sda...
+  std::string bus = "virtio";
+  bool read_only = false;
+};
+
+struct InterfaceSpec {
+  enum class Kind { kNetwork, kMacvtap };
+  Kind kind = Kind::kNetwork;
+  std::string network;      // libvirt network name, for kNetwork
+  std::string host_device;  // host interface, for kMacvtap
+  std::string mac;          // empty: libvirt picks one
+};
+
+struct DomainSpec {
+  std::string name;
+  // "kvm" where hardware virtualisation works; "qemu" (TCG) everywhere else.
+  std::string type = "kvm";
+  int64_t memory_mib = 8192;
+  int64_t vcpus = 2;
+  // "host-passthrough" (KVM), or a named model such as "qemu64" for TCG.
+  std::string cpu_mode = "host-passthrough";
+  std::string cpu_model;
+  // Direct kernel boot when set; otherwise the first disk boots.
+  std::string kernel, initrd, cmdline;
+  std::vector<DiskSpec> disks;
+  std::vector<InterfaceSpec> interfaces;
+  // Where the serial console is logged on the host (empty: no log file).
+  std::string console_log;
+  // TCG translation cache; qemu's default 1 GiB doubles each guest's RSS.
+  std::optional<int64_t> tcg_tb_cache_mib;
+  // Free text kept in <description>, e.g. who manages the domain.
+  std::string description;
+};
+
+std::string RenderDomainXml(const DomainSpec& spec);
+
+}  // namespace pgha::libvirt
