@@ -102,8 +102,10 @@ absl::Status Connection::StopDomain(virDomain* domain, std::chrono::milliseconds
   auto info = GetDomainInfo(domain);
   if (!info.ok()) return info.status();
   if (!info->running) return absl::OkStatus();
-  // A guest without ACPI support ignores this; the timeout below covers it.
-  if (virDomainShutdown(domain) < 0) virResetLastError();
+  // The ACPI power button, never the guest agent: an agent that is not
+  // answering (still booting, not installed) would block this call.
+  // A guest that ignores ACPI is forced off after the grace period.
+  if (virDomainShutdownFlags(domain, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0) virResetLastError();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < deadline && !(cancelled && cancelled())) {
     info = GetDomainInfo(domain);

@@ -26,3 +26,84 @@ TEST(Connection, BadUriIsAnErrorWithLibvirtsReason) {
 
 }  // namespace
 }  // namespace pgha::libvirt
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "cloudinit/iso9660.h"
+#include "libvirt/domain_spec.h"
+
+namespace pgha::libvirt {
+namespace {
+
+// Against the machine's real libvirtd with the qemu driver, which
+// scripts/test starts (scripts/libvirtd) and names in PGHA_LIBVIRT_URI.
+class RealLibvirt : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* uri = std::getenv("PGHA_LIBVIRT_URI");
+    if (uri == nullptr || *uri == '\0') GTEST_SKIP() << "PGHA_LIBVIRT_URI unset: run through scripts/test";
+    auto conn = Connection::Open(uri);
+    ASSERT_TRUE(conn.ok()) << conn.status();
+    conn_ = std::make_unique<Connection>(*std::move(conn));
+    name_ = "pgha-it-" + std::to_string(getpid());
+  }
+  void TearDown() override {
+    if (!conn_) return;
+    // Best effort, so a failed run leaves nothing behind either.
+    if (auto d = conn_->LookupDomain(name_); d.ok()) {
+      (void)conn_->StopDomain(d->get(), std::chrono::milliseconds(0));
+      (void)conn_->UndefineDomain(d->get());
+    }
+    if (auto pool = conn_->LookupPool("pgha-test"); pool.ok()) {
+      if (auto v = conn_->LookupVolume(pool->get(), name_ + ".iso"); v.ok()) (void)conn_->DeleteVolume(v->get());
+    }
+  }
+  std::unique_ptr<Connection> conn_;
+  std::string name_;
+};
+
+TEST_F(RealLibvirt, UploadsTheSeedAndRunsADomainUnderQemu) {
+  auto pool = conn_->LookupPool("pgha-test");
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  const std::string iso = cloudinit::BuildIso("cidata", {{"user-data", "#cloud-config\n"}, {"meta-data", "x\n"}});
+  auto vol = conn_->CreateVolumeWithData(pool->get(), name_ + ".iso", iso);
+  ASSERT_TRUE(vol.ok()) << vol.status();
+  auto path = conn_->VolumePath(vol->get());
+  ASSERT_TRUE(path.ok());
+  std::ifstream in(*path, std::ios::binary);
+  std::stringstream uploaded;
+  uploaded << in.rdbuf();
+  EXPECT_EQ(uploaded.str(), iso);
+
+  DomainSpec spec;
+  spec.name = name_;
+  spec.type = "qemu";  // TCG: these machines have no usable hardware virtualisation
+  spec.cpu_mode = "custom";
+  spec.memory_mib = 64;
+  spec.vcpus = 1;
+  spec.tcg_tb_cache_mib = 32;
+  spec.disks = {{DiskSpec::Device::kCdrom, *path, "raw", "hdc", "ide", true}};
+  auto domain = conn_->DefineDomain(RenderDomainXml(spec));
+  ASSERT_TRUE(domain.ok()) << domain.status();
+  ASSERT_TRUE(conn_->StartDomain(domain->get()).ok());
+  EXPECT_TRUE(conn_->GetDomainInfo(domain->get())->running);
+  auto xml = conn_->DomainXml(domain->get());
+  ASSERT_TRUE(xml.ok());
+  EXPECT_NE(xml->find("tb-cache"), std::string::npos);
+  // No guest OS answers ACPI here: the grace period ends and the domain is forced off.
+  ASSERT_TRUE(conn_->StopDomain(domain->get(), std::chrono::seconds(1)).ok());
+  EXPECT_FALSE(conn_->GetDomainInfo(domain->get())->running);
+  ASSERT_TRUE(conn_->UndefineDomain(domain->get()).ok());
+  // Undefining never touches storage.
+  EXPECT_TRUE(std::filesystem::exists(*path));
+  ASSERT_TRUE(conn_->DeleteVolume(vol->get()).ok());
+  EXPECT_FALSE(std::filesystem::exists(*path));
+}
+
+}  // namespace
+}  // namespace pgha::libvirt
