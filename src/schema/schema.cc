@@ -261,10 +261,40 @@ const NestedBlock* Block::FindBlock(std::string_view name) const {
   return nullptr;
 }
 
-absl::StatusOr<Schema> ParseSchema(std::string_view json_text) {
+namespace {
+
+// Splices the attributes and blocks of each fragment named in "include"
+// ahead of the document's own, so shared inputs are declared once.
+absl::Status ApplyIncludes(json& j, const std::map<std::string, json, std::less<>>& fragments) {
+  if (!j.contains("include")) return absl::OkStatus();
+  json attributes = json::array();
+  json blocks = json::array();
+  for (const auto& name : j["include"]) {
+    auto it = fragments.find(name.get<std::string>());
+    if (it == fragments.end()) {
+      return Error(j.value("name", "schema"), pgha::StrCat("includes unknown fragment \"", name.get<std::string>(), "\""));
+    }
+    for (const auto& a : it->second.value("attributes", json::array())) attributes.push_back(a);
+    for (const auto& b : it->second.value("blocks", json::array())) blocks.push_back(b);
+  }
+  for (const auto& a : j.value("attributes", json::array())) attributes.push_back(a);
+  for (const auto& b : j.value("blocks", json::array())) blocks.push_back(b);
+  j["attributes"] = std::move(attributes);
+  j["blocks"] = std::move(blocks);
+  j.erase("include");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Schema> ParseSchema(std::string_view json_text) { return ParseSchema(json_text, {}); }
+
+absl::StatusOr<Schema> ParseSchema(std::string_view json_text,
+                                   const std::map<std::string, json, std::less<>>& fragments) {
   json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError("schema is not a JSON object");
   try {
+    if (auto included = ApplyIncludes(j, fragments); !included.ok()) return included;
     Schema schema;
     schema.name = j.value("name", "");
     if (schema.name.empty() || !ValidName(schema.name)) return Error("schema", "needs a valid name");
@@ -295,8 +325,18 @@ absl::StatusOr<Schema> ParseSchema(std::string_view json_text) {
 
 absl::StatusOr<Catalog> Catalog::FromDocuments(const std::vector<std::string_view>& documents) {
   Catalog catalog;
+  std::map<std::string, json, std::less<>> fragments;
+  std::vector<std::string_view> schemas;
   for (const auto& doc : documents) {
-    auto schema = ParseSchema(doc);
+    json j = json::parse(doc, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.value("kind", "") == "fragment") {
+      fragments.emplace(j.value("name", ""), std::move(j));
+    } else {
+      schemas.push_back(doc);
+    }
+  }
+  for (const auto& doc : schemas) {
+    auto schema = ParseSchema(doc, fragments);
     if (!schema.ok()) return schema.status();
     auto shared = std::make_shared<const Schema>(*std::move(schema));
     switch (shared->kind) {

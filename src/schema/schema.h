@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 #include "value/type.h"
 #include "value/value.h"
 
@@ -98,6 +99,10 @@ struct Schema {
 // Terraform applies to every schema it loads, so a mistake fails our build
 // and tests instead of crashing a user's Terraform.
 absl::StatusOr<Schema> ParseSchema(std::string_view json_text);
+// With fragments: documents of kind "fragment" whose attributes and blocks a
+// schema pulls in with "include": ["name", ...].
+absl::StatusOr<Schema> ParseSchema(std::string_view json_text,
+                                   const std::map<std::string, nlohmann::json, std::less<>>& fragments);
 
 // All schemas compiled into the binary.
 class Catalog {

@@ -75,3 +75,31 @@ TEST(Schema, ImpliedTypeFollowsNestingModes) {
 
 }  // namespace
 }  // namespace pgha::schema
+
+namespace pgha::schema {
+namespace {
+
+TEST(Schema, FragmentsAreDeclaredOnceAndIncluded) {
+  const char* fragment = R"({"name": "vm", "kind": "fragment",
+    "attributes": [{"name": "vcpus", "type": "number", "optional": true, "description": "d"}],
+    "blocks": [{"name": "chrony", "nesting": "single", "description": "d",
+                "attributes": [{"name": "enabled", "type": "bool", "optional": true, "description": "d"}]}]})";
+  const char* provider = R"({"name": "pgha", "kind": "provider", "description": "d"})";
+  const char* a = R"({"name": "pgha_a", "kind": "resource", "description": "d", "include": ["vm"],
+    "attributes": [{"name": "own", "type": "string", "optional": true, "description": "d"}]})";
+  const char* b = R"({"name": "pgha_b", "kind": "resource", "description": "d", "include": ["vm"]})";
+  auto catalog = Catalog::FromDocuments({fragment, provider, a, b});
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  const Schema* sa = catalog->resource("pgha_a");
+  ASSERT_EQ(sa->block.attributes.size(), 2u);
+  EXPECT_EQ(sa->block.attributes[0].name, "vcpus");  // included first
+  EXPECT_EQ(sa->block.attributes[1].name, "own");
+  EXPECT_NE(sa->block.FindBlock("chrony"), nullptr);
+  EXPECT_NE(catalog->resource("pgha_b")->block.FindAttribute("vcpus"), nullptr);
+  EXPECT_EQ(catalog->resource("vm"), nullptr);  // a fragment is not a resource
+  const char* bad = R"({"name": "pgha_c", "kind": "resource", "description": "d", "include": ["nope"]})";
+  EXPECT_FALSE(Catalog::FromDocuments({provider, bad}).ok());
+}
+
+}  // namespace
+}  // namespace pgha::schema
