@@ -1,0 +1,123 @@
+#include "resources/machine.h"
+
+#include <functional>
+#include <vector>
+
+#include "base/strings.h"
+#include "cloudinit/iso9660.h"
+#include "libvirt/connection.h"
+
+namespace pgha::resources {
+namespace {
+
+absl::Status StepFailed(std::string_view step, const absl::Status& cause) {
+  return absl::Status(cause.code(), pgha::StrCat(step, " failed: ", cause.message()));
+}
+
+std::string Uuid(virDomain* d) {
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  return virDomainGetUUIDString(d, uuid) == 0 ? std::string(uuid) : "";
+}
+
+}  // namespace
+
+absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancellation& cancel) {
+  auto conn = libvirt::Connection::Open(spec.uri);
+  if (!conn.ok()) return StepFailed("connecting to libvirt", conn.status());
+
+  // Undo steps, run in reverse if a later step fails.
+  std::vector<std::function<void()>> undo;
+  auto rollback = [&](std::string_view step, const absl::Status& cause) {
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+    return StepFailed(step, cause);
+  };
+
+  auto pool = conn->LookupPool(spec.seed_pool);
+  if (!pool.ok()) return StepFailed(pgha::StrCat("finding cloud-init volume pool \"", spec.seed_pool, "\""), pool.status());
+  const std::string iso = cloudinit::BuildIso(
+      "cidata", {{"user-data", spec.seed.user_data},
+                 {"meta-data", spec.seed.meta_data},
+                 {"network-config", spec.seed.network_config}});
+  auto volume = conn->CreateVolumeWithData(pool->get(), spec.seed_volume, iso);
+  if (!volume.ok()) return StepFailed("uploading the cloud-init volume", volume.status());
+  undo.push_back([&] { (void)conn->DeleteVolume(volume->get()); });
+  auto seed_path = conn->VolumePath(volume->get());
+  if (!seed_path.ok()) return rollback("locating the cloud-init volume", seed_path.status());
+
+  libvirt::DomainSpec domain = spec.domain;
+  libvirt::DiskSpec seed;
+  seed.device = libvirt::DiskSpec::Device::kCdrom;
+  seed.source_file = *seed_path;
+  seed.format = "raw";
+  seed.target_dev = "sda";
+  seed.bus = "sata";
+  seed.read_only = true;
+  domain.disks.push_back(seed);
+  if (cancel.cancelled()) return rollback("defining the domain", absl::CancelledError("interrupted"));
+  auto defined = conn->DefineDomain(libvirt::RenderDomainXml(domain));
+  if (!defined.ok()) return rollback("defining the domain", defined.status());
+  undo.push_back([&] { (void)conn->UndefineDomain(defined->get()); });
+
+  if (auto s = conn->SetAutostart(defined->get(), spec.autostart); !s.ok()) return rollback("setting autostart", s);
+  if (spec.running) {
+    if (cancel.cancelled()) return rollback("starting the domain", absl::CancelledError("interrupted"));
+    if (auto s = conn->StartDomain(defined->get()); !s.ok()) return rollback("starting the domain", s);
+    // Undone first: a running domain must be off before it is undefined.
+    undo.push_back([&] { (void)conn->StopDomain(defined->get(), std::chrono::milliseconds(0)); });
+  }
+  auto info = conn->GetDomainInfo(defined->get());
+  if (!info.ok()) return rollback("reading the new domain", info.status());
+  MachineState state;
+  state.uuid = Uuid(defined->get());
+  state.seed_path = *seed_path;
+  state.running = info->running;
+  state.autostart = spec.autostart;
+  state.vcpus = info->vcpus;
+  state.memory_mib = info->memory_mib;
+  return state;
+}
+
+absl::StatusOr<std::optional<MachineState>> ReadMachine(const std::string& uri, const std::string& name) {
+  auto conn = libvirt::Connection::Open(uri);
+  if (!conn.ok()) return conn.status();
+  auto domain = conn->LookupDomain(name);
+  if (absl::IsNotFound(domain.status())) return std::optional<MachineState>();
+  if (!domain.ok()) return domain.status();
+  auto info = conn->GetDomainInfo(domain->get());
+  if (!info.ok()) return info.status();
+  auto autostart = conn->GetAutostart(domain->get());
+  if (!autostart.ok()) return autostart.status();
+  MachineState state;
+  state.uuid = Uuid(domain->get());
+  state.running = info->running;
+  state.autostart = *autostart;
+  state.vcpus = info->vcpus;
+  state.memory_mib = info->memory_mib;
+  return std::optional<MachineState>(state);
+}
+
+absl::Status DeleteMachine(const std::string& uri, const std::string& name, const std::string& seed_pool,
+                           const std::string& seed_volume, std::chrono::milliseconds grace,
+                           const Cancellation& cancel) {
+  auto conn = libvirt::Connection::Open(uri);
+  if (!conn.ok()) return StepFailed("connecting to libvirt", conn.status());
+  auto domain = conn->LookupDomain(name);
+  if (domain.ok()) {
+    auto stopped = conn->StopDomain(domain->get(), grace, [&cancel] { return cancel.cancelled(); });
+    if (!stopped.ok()) return StepFailed("stopping the domain", stopped);
+    if (auto s = conn->UndefineDomain(domain->get()); !s.ok()) return StepFailed("undefining the domain", s);
+  } else if (!absl::IsNotFound(domain.status())) {
+    return StepFailed("looking up the domain", domain.status());
+  }
+  auto pool = conn->LookupPool(seed_pool);
+  if (!pool.ok()) return absl::IsNotFound(pool.status()) ? absl::OkStatus() : StepFailed("finding the pool", pool.status());
+  auto volume = conn->LookupVolume(pool->get(), seed_volume);
+  if (volume.ok()) {
+    if (auto s = conn->DeleteVolume(volume->get()); !s.ok()) return StepFailed("deleting the cloud-init volume", s);
+  } else if (!absl::IsNotFound(volume.status())) {
+    return StepFailed("looking up the cloud-init volume", volume.status());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pgha::resources

@@ -1,0 +1,56 @@
+// What the three cluster resources share: one libvirt domain booted with a
+// NoCloud seed that pgha uploads as a volume. Create either finishes or
+// removes everything it made; the user's OS and data volumes are only ever
+// attached, never created or deleted here.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libvirt/domain_spec.h"
+#include "resources/context.h"
+
+namespace pgha::resources {
+
+struct SeedDocuments {
+  std::string user_data;
+  std::string meta_data;
+  std::string network_config;
+};
+
+struct MachineSpec {
+  std::string uri;
+  // The domain without its seed disk; Create attaches the seed.
+  libvirt::DomainSpec domain;
+  std::string seed_pool;
+  std::string seed_volume;
+  SeedDocuments seed;
+  bool running = true;
+  bool autostart = false;
+};
+
+struct MachineState {
+  std::string uuid;
+  std::string seed_path;
+  bool running = false;
+  bool autostart = false;
+  int64_t vcpus = 0;
+  int64_t memory_mib = 0;
+};
+
+// Creates the seed volume and the domain, then starts it if asked. On
+// failure everything made so far is removed and the status names the step.
+absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancellation& cancel);
+
+// nullopt when the domain no longer exists (deleted behind Terraform's back).
+absl::StatusOr<std::optional<MachineState>> ReadMachine(const std::string& uri, const std::string& name);
+
+// Stops the domain (ACPI, then forced after `grace`), undefines it and deletes
+// the seed volume. Missing pieces are not an error: deleting twice is fine.
+absl::Status DeleteMachine(const std::string& uri, const std::string& name, const std::string& seed_pool,
+                           const std::string& seed_volume, std::chrono::milliseconds grace,
+                           const Cancellation& cancel);
+
+}  // namespace pgha::resources
