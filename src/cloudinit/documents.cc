@@ -71,6 +71,19 @@ std::string RenderUserData(const CloudConfig& c) {
   }
   out << YAML::EndSeq;
 
+  if (c.data_disk) {
+    out << YAML::Key << "fs_setup" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+    out << YAML::Key << "label" << YAML::Value << "pgha-data";
+    out << YAML::Key << "filesystem" << YAML::Value << "ext4";
+    out << YAML::Key << "device" << YAML::Value << YAML::DoubleQuoted << c.data_disk->device;
+    out << YAML::Key << "overwrite" << YAML::Value << false;  // keep a disk that already has data
+    out << YAML::EndMap << YAML::EndSeq;
+    out << YAML::Key << "mounts" << YAML::Value << YAML::BeginSeq << YAML::Flow << YAML::BeginSeq;
+    out << "LABEL=pgha-data" << YAML::DoubleQuoted << c.data_disk->mount_point << "ext4" << "defaults,nofail"
+        << "0" << "2";
+    out << YAML::EndSeq << YAML::EndSeq;
+  }
+
   if (!c.packages.empty()) {
     out << YAML::Key << "package_update" << YAML::Value << true;
     out << YAML::Key << "packages" << YAML::Value;

@@ -31,8 +31,15 @@ struct Chrony {
   std::vector<std::string> pools;
 };
 
+// A second disk formatted once (never over existing data) and mounted.
+struct DataDisk {
+  std::string device;       // /dev/vdb
+  std::string mount_point;  // the service's data path
+};
+
 struct CloudConfig {
   std::string hostname;
+  std::optional<DataDisk> data_disk;
   std::vector<User> users;
   std::vector<std::string> packages;  // installed from the distro when non-empty
   std::vector<WriteFile> write_files;

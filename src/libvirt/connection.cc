@@ -205,4 +205,53 @@ absl::Status Connection::DeleteVolume(virStorageVol* volume) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> Connection::ReadVolume(virStorageVol* volume, uint64_t offset, uint64_t length) {
+  virStreamPtr stream = virStreamNew(conn_.get(), 0);
+  if (stream == nullptr) return LastError("opening a download stream");
+  std::unique_ptr<virStream, Releaser<virStreamFree>> owned(stream);
+  if (virStorageVolDownload(volume, stream, offset, length, 0) < 0) return LastError("downloading the volume");
+  std::string out;
+  char buf[4096];
+  while (out.size() < length) {
+    int n = virStreamRecv(stream, buf, sizeof(buf));
+    if (n < 0) {
+      virStreamAbort(stream);
+      return LastError("downloading the volume");
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  if (virStreamFinish(stream) < 0) virResetLastError();
+  return out.substr(0, length);
+}
+
+absl::StatusOr<Connection::VolumeRef> Connection::ResolveVolume(const std::string& key) {
+  virStorageVolPtr v = virStorageVolLookupByKey(conn_.get(), key.c_str());
+  if (v == nullptr) v = virStorageVolLookupByPath(conn_.get(), key.c_str());
+  if (v == nullptr) return LastError(pgha::StrCat("finding volume ", key));
+  VolumePtr volume(v);
+  VolumeRef ref;
+  auto path = VolumePath(v);
+  if (!path.ok()) return path.status();
+  ref.path = *path;
+  char* xml = virStorageVolGetXMLDesc(v, 0);
+  if (xml == nullptr) return LastError(pgha::StrCat("reading volume ", key));
+  std::string text(xml);
+  free(xml);
+  // libvirt writes the target format as <format type='qcow2'/>.
+  const std::string target = text.substr(std::min(text.find("<target>"), text.size()));
+  auto at = target.find("<format type='");
+  ref.format = at == std::string::npos ? "raw" : target.substr(at + 14, target.find('\'', at + 14) - (at + 14));
+  return ref;
+}
+
+absl::StatusOr<std::string> Connection::NetworkNameByUuid(const std::string& uuid) {
+  virNetworkPtr n = virNetworkLookupByUUIDString(conn_.get(), uuid.c_str());
+  if (n == nullptr) return LastError(pgha::StrCat("finding network ", uuid));
+  std::unique_ptr<virNetwork, Releaser<virNetworkFree>> network(n);
+  const char* name = virNetworkGetName(n);
+  if (name == nullptr) return LastError("reading the network's name");
+  return std::string(name);
+}
+
 }  // namespace pgha::libvirt

@@ -65,6 +65,17 @@ class Connection {
   absl::StatusOr<VolumePtr> LookupVolume(virStoragePool* pool, const std::string& name);
   absl::StatusOr<std::string> VolumePath(virStorageVol* volume);
   absl::Status DeleteVolume(virStorageVol* volume);
+  // Up to `length` bytes of a volume from `offset`, through a download stream
+  // (works for remote hypervisors too).
+  absl::StatusOr<std::string> ReadVolume(virStorageVol* volume, uint64_t offset, uint64_t length);
+  // A volume by its key (the path, for dir pools), with its path and format.
+  struct VolumeRef {
+    std::string path;
+    std::string format;  // qcow2, raw...
+  };
+  absl::StatusOr<VolumeRef> ResolveVolume(const std::string& key);
+  // A network's name from its UUID.
+  absl::StatusOr<std::string> NetworkNameByUuid(const std::string& uuid);
 
   virConnectPtr get() const { return conn_.get(); }
 

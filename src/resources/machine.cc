@@ -14,6 +14,15 @@ absl::Status StepFailed(std::string_view step, const absl::Status& cause) {
   return absl::Status(cause.code(), pgha::StrCat(step, " failed: ", cause.message()));
 }
 
+// pgha's seeds are ISO 9660 images whose primary descriptor names "PGHA" as
+// the application (see cloudinit/iso9660.cc).
+bool IsOurSeed(libvirt::Connection& conn, virStorageVol* volume) {
+  constexpr uint64_t kApplicationId = 16 * 2048 + 574;
+  auto bytes = conn.ReadVolume(volume, 16 * 2048 + 1, 5);
+  auto app = conn.ReadVolume(volume, kApplicationId, 4);
+  return bytes.ok() && app.ok() && *bytes == "CD001" && *app == "PGHA";
+}
+
 std::string Uuid(virDomain* d) {
   char uuid[VIR_UUID_STRING_BUFLEN];
   return virDomainGetUUIDString(d, uuid) == 0 ? std::string(uuid) : "";
@@ -38,6 +47,13 @@ absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancel
       "cidata", {{"user-data", spec.seed.user_data},
                  {"meta-data", spec.seed.meta_data},
                  {"network-config", spec.seed.network_config}});
+  // A seed of ours left behind (its domain was deleted outside Terraform) is
+  // replaced; any other volume of that name is the user's and stays.
+  if (auto existing = conn->LookupVolume(pool->get(), spec.seed_volume); existing.ok()) {
+    if (IsOurSeed(*conn, existing->get())) {
+      if (auto s = conn->DeleteVolume(existing->get()); !s.ok()) return StepFailed("replacing the old cloud-init volume", s);
+    }
+  }
   auto volume = conn->CreateVolumeWithData(pool->get(), spec.seed_volume, iso);
   if (!volume.ok()) return StepFailed("uploading the cloud-init volume", volume.status());
   undo.push_back([&] { (void)conn->DeleteVolume(volume->get()); });
@@ -94,6 +110,24 @@ absl::StatusOr<std::optional<MachineState>> ReadMachine(const std::string& uri, 
   state.vcpus = info->vcpus;
   state.memory_mib = info->memory_mib;
   return std::optional<MachineState>(state);
+}
+
+absl::Status UpdateMachine(const std::string& uri, const std::string& name, bool running, bool autostart,
+                           std::chrono::milliseconds grace, const Cancellation& cancel) {
+  auto conn = libvirt::Connection::Open(uri);
+  if (!conn.ok()) return StepFailed("connecting to libvirt", conn.status());
+  auto domain = conn->LookupDomain(name);
+  if (!domain.ok()) return StepFailed("looking up the domain", domain.status());
+  if (auto s = conn->SetAutostart(domain->get(), autostart); !s.ok()) return StepFailed("setting autostart", s);
+  auto info = conn->GetDomainInfo(domain->get());
+  if (!info.ok()) return StepFailed("reading the domain's state", info.status());
+  if (running && !info->running) {
+    if (auto s = conn->StartDomain(domain->get()); !s.ok()) return StepFailed("starting the domain", s);
+  } else if (!running && info->running) {
+    auto s = conn->StopDomain(domain->get(), grace, [&cancel] { return cancel.cancelled(); });
+    if (!s.ok()) return StepFailed("stopping the domain", s);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DeleteMachine(const std::string& uri, const std::string& name, const std::string& seed_pool,

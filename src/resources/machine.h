@@ -47,6 +47,11 @@ absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancel
 // nullopt when the domain no longer exists (deleted behind Terraform's back).
 absl::StatusOr<std::optional<MachineState>> ReadMachine(const std::string& uri, const std::string& name);
 
+// Applies the in-place changes libvirt allows: autostart, and starting or
+// stopping (ACPI first, forced after `grace`).
+absl::Status UpdateMachine(const std::string& uri, const std::string& name, bool running, bool autostart,
+                           std::chrono::milliseconds grace, const Cancellation& cancel);
+
 // Stops the domain (ACPI, then forced after `grace`), undefines it and deletes
 // the seed volume. Missing pieces are not an error: deleting twice is fine.
 absl::Status DeleteMachine(const std::string& uri, const std::string& name, const std::string& seed_pool,

@@ -116,6 +116,19 @@ TEST_F(MachineTest, FailedStartRemovesDomainAndSeed) {
   ExpectNothingLeft();
 }
 
+TEST_F(MachineTest, OwnSeedLeftBehindIsReplaced) {
+  auto created = CreateMachine(Spec(), cancel_);
+  ASSERT_TRUE(created.ok()) << created.status();
+  // The domain is deleted outside Terraform; its seed stays behind.
+  auto conn = libvirt::Connection::Open(uri_);
+  auto domain = conn->LookupDomain(name_);
+  ASSERT_TRUE(conn->StopDomain(domain->get(), std::chrono::milliseconds(0)).ok());
+  ASSERT_TRUE(conn->UndefineDomain(domain->get()).ok());
+  auto again = CreateMachine(Spec(), cancel_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_NE(again->uuid, created->uuid);
+}
+
 TEST_F(MachineTest, ExistingVolumeOfTheSameNameIsNeverDeleted) {
   auto conn = libvirt::Connection::Open(uri_);
   ASSERT_TRUE(conn.ok());

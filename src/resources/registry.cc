@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "base/strings.h"
 #include "resources/certificate.h"
+#include "resources/etcd_member.h"
 
 namespace pgha::resources {
 
@@ -12,6 +13,7 @@ absl::StatusOr<Registry> Registry::Build(const schema::Catalog& catalog) {
   using Factory = std::function<std::shared_ptr<const Resource>(const schema::Schema&)>;
   const std::map<std::string, Factory> factories = {
       {"pgha_certificate", [](const schema::Schema& s) { return std::make_shared<Certificate>(s); }},
+      {"pgha_etcd_member", [](const schema::Schema& s) { return std::make_shared<EtcdMember>(s); }},
   };
   Registry registry;
   for (const auto& [name, schema] : catalog.resources()) {

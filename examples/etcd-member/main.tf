@@ -1,0 +1,88 @@
+# One etcd member VM on libvirt, with its certificates from pgha_certificate.
+# The acceptance tests apply it against the machine's libvirtd under emulation
+# (domain_type = "qemu"); see README.md for the variables.
+terraform {
+  required_providers {
+    pgha = { source = "registry.terraform.io/pgha/pgha" }
+  }
+}
+
+variable "os_volume_id" {
+  description = "The OS disk: a libvirt volume id (its path for dir pools)."
+  type        = string
+}
+
+variable "pool" {
+  description = "Pool for the cloud-init volume."
+  type        = string
+}
+
+variable "network" {
+  description = "An existing libvirt network whose subnet holds 10.213.0.0/24."
+  type        = string
+}
+
+variable "running" {
+  type    = bool
+  default = true
+}
+
+variable "shutdown_timeout" {
+  description = "Seconds to wait for a clean guest shutdown before forcing it."
+  type        = number
+  default     = 60
+}
+
+provider "pgha" {}
+
+resource "pgha_certificate" "ca" {
+  common_name  = "etcd CA"
+  is_ca        = true
+  allowed_uses = ["cert_signing", "crl_signing"]
+}
+
+resource "pgha_certificate" "etcd_1" {
+  common_name        = "etcd-1"
+  ip_addresses       = ["10.213.0.11", "127.0.0.1"]
+  allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+resource "pgha_etcd_member" "etcd_1" {
+  name                   = "pgha-example-etcd-1"
+  domain_type            = "qemu"
+  vcpus                  = 1
+  memory                 = 256
+  volume_id              = var.os_volume_id
+  cloud_init_volume_pool = var.pool
+  running                = var.running
+  shutdown_timeout       = var.shutdown_timeout
+
+  network_interface {
+    network_name  = var.network
+    ip            = "10.213.0.11"
+    prefix_length = 24
+  }
+
+  cluster {
+    is_initializing = true
+    initial_token   = "pgha-example"
+    initial_members = [{ name = "pgha-example-etcd-1", ip = "10.213.0.11" }]
+  }
+
+  authentication_bootstrap {
+    bootstrap = true
+  }
+
+  tls {
+    ca_cert     = pgha_certificate.ca.cert_pem
+    server_cert = pgha_certificate.etcd_1.chain_pem
+    server_key  = pgha_certificate.etcd_1.private_key_pem
+  }
+}
+
+output "user_data" {
+  value     = pgha_etcd_member.etcd_1.user_data
+  sensitive = true
+}

@@ -1,0 +1,83 @@
+#include "cloudinit/yaml_template.h"
+
+#include <regex>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "base/strings.h"
+
+namespace pgha::cloudinit {
+namespace {
+
+const std::regex& PlaceholderPattern() {
+  static const std::regex pattern(R"(^\{\{\s*([a-z0-9_]+)\s*\}\}$)");
+  return pattern;
+}
+
+YAML::Node ToNode(const TemplateValue& v) {
+  if (const auto* s = std::get_if<std::string>(&v)) return YAML::Node(*s);
+  if (const auto* i = std::get_if<int64_t>(&v)) return YAML::Node(*i);
+  if (const auto* b = std::get_if<bool>(&v)) return YAML::Node(*b);
+  YAML::Node seq(YAML::NodeType::Sequence);
+  for (const auto& item : std::get<std::vector<std::string>>(v)) seq.push_back(item);
+  return seq;
+}
+
+absl::Status Substitute(YAML::Node node, const TemplateValues& values, std::set<std::string>& used) {
+  if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      YAML::Node child = it->second;
+      if (child.IsScalar()) {
+        std::smatch m;
+        const std::string text = child.Scalar();
+        if (std::regex_match(text, m, PlaceholderPattern())) {
+          auto value = values.find(m[1].str());
+          if (value == values.end()) return absl::InvalidArgumentError(pgha::StrCat("no value for {{", m[1].str(), "}}"));
+          used.insert(m[1].str());
+          node[it->first] = ToNode(value->second);
+          continue;
+        }
+      }
+      if (auto s = Substitute(child, values, used); !s.ok()) return s;
+    }
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      YAML::Node child = node[i];
+      if (child.IsScalar()) {
+        std::smatch m;
+        const std::string text = child.Scalar();
+        if (std::regex_match(text, m, PlaceholderPattern())) {
+          auto value = values.find(m[1].str());
+          if (value == values.end()) return absl::InvalidArgumentError(pgha::StrCat("no value for {{", m[1].str(), "}}"));
+          used.insert(m[1].str());
+          node[i] = ToNode(value->second);
+          continue;
+        }
+      }
+      if (auto s = Substitute(child, values, used); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RenderYamlTemplate(std::string_view template_text, const TemplateValues& values) {
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(std::string(template_text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(pgha::StrCat("template is not YAML: ", e.what()));
+  }
+  std::set<std::string> used;
+  if (auto s = Substitute(doc, values, used); !s.ok()) return s;
+  for (const auto& [name, v] : values) {
+    if (!used.contains(name)) return absl::InvalidArgumentError(pgha::StrCat("value ", name, " has no placeholder"));
+  }
+  YAML::Emitter out;
+  out << doc;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace pgha::cloudinit

@@ -1,0 +1,48 @@
+#include "cloudinit/yaml_template.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include "gtest/gtest.h"
+
+namespace pgha::cloudinit {
+namespace {
+
+TEST(YamlTemplate, ValuesKeepTheirTypesAndCannotChangeStructure) {
+  const char* tmpl = R"(
+name: "{{ name }}"
+quota: "{{quota}}"
+gateway: "{{ gateway }}"
+peers: "{{ peers }}"
+nested:
+  - fixed
+  - "{{ name }}"
+)";
+  auto out = RenderYamlTemplate(tmpl, {{"name", std::string("etcd-1\nevil: true")},
+                                      {"quota", int64_t{8589934592}},
+                                      {"gateway", true},
+                                      {"peers", std::vector<std::string>{"a", "b: c"}}});
+  ASSERT_TRUE(out.ok()) << out.status();
+  YAML::Node doc = YAML::Load(*out);
+  EXPECT_EQ(doc["name"].as<std::string>(), "etcd-1\nevil: true");
+  EXPECT_FALSE(doc["evil"].IsDefined());
+  EXPECT_EQ(doc["quota"].as<int64_t>(), 8589934592);
+  EXPECT_EQ(doc["gateway"].as<bool>(), true);
+  EXPECT_EQ(doc["peers"][1].as<std::string>(), "b: c");
+  EXPECT_EQ(doc["nested"][1].as<std::string>(), "etcd-1\nevil: true");
+}
+
+TEST(YamlTemplate, PlaceholdersAndValuesMustMatch) {
+  EXPECT_FALSE(RenderYamlTemplate("a: \"{{ x }}\"\n", {}).ok());
+  EXPECT_FALSE(RenderYamlTemplate("a: 1\n", {{"x", std::string("v")}}).ok());
+  EXPECT_FALSE(RenderYamlTemplate("a: [unclosed\n", {}).ok());
+}
+
+TEST(YamlTemplate, EmbeddedTemplatesAreThere) {
+  auto etcd = EmbeddedTemplate("etcd/etcd.yml");
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  EXPECT_NE(etcd->find("{{ name }}"), std::string_view::npos);
+  EXPECT_FALSE(EmbeddedTemplate("nope.yml").ok());
+}
+
+}  // namespace
+}  // namespace pgha::cloudinit

@@ -1,0 +1,238 @@
+#include "resources/vm_common.h"
+
+#include <crypt.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <cstdlib>
+
+#include "base/strings.h"
+#include "libvirt/connection.h"
+#include "value/accessors.h"
+
+namespace pgha::resources {
+namespace {
+
+using value::Diagnostics;
+using value::GetString;
+using value::Path;
+using value::Value;
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : digest) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
+}
+
+// A stable MAC in QEMU's 52:54:00 range, so network-config can match the NIC
+// even when the user leaves the MAC to us.
+std::string DerivedMac(const std::string& name, size_t index) {
+  std::string h = Sha256Hex(pgha::StrCat(name, "/", index));
+  return pgha::StrCat("52:54:00:", h.substr(0, 2), ":", h.substr(2, 2), ":", h.substr(4, 2));
+}
+
+// SHA-512 crypt with a salt derived from host and password: the same input
+// renders the same user-data (stable plans), and no two hosts share a hash.
+std::string HashPassword(const std::string& host, const std::string& password) {
+  static const char* alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  const std::string h = Sha256Hex(pgha::StrCat("pgha-salt/", host, "/", password));
+  std::string salt = "$6$";
+  for (size_t i = 0; i < 16; ++i) salt.push_back(alphabet[static_cast<unsigned char>(h[i]) % 64]);
+  struct crypt_data data = {};
+  const char* hashed = crypt_r(password.c_str(), salt.c_str(), &data);
+  return hashed ? std::string(hashed) : "";
+}
+
+const std::vector<Value>& Blocks(const Value& config, const std::string& name) {
+  static const std::vector<Value> kEmpty;
+  const Value& v = config.GetAttr(name);
+  return v.IsKnown() ? v.Elements() : kEmpty;
+}
+
+}  // namespace
+
+std::string ResolveUri(const Value& state, const Context& ctx) {
+  std::string uri = GetString(state, "uri");
+  if (uri.empty()) uri = GetString(ctx.provider_config, "uri");
+  if (uri.empty()) {
+    const char* env = std::getenv("LIBVIRT_DEFAULT_URI");
+    uri = env && *env ? env : "qemu:///system";
+  }
+  return uri;
+}
+
+std::string AdvertisedIp(const Value& config) {
+  for (const char* kind : {"network_interface", "macvtap_interface"}) {
+    const auto& blocks = Blocks(config, kind);
+    if (!blocks.empty()) return GetString(blocks.front(), "ip");
+  }
+  return "";
+}
+
+void ValidateVm(const Value& config, Diagnostics& diags) {
+  const Value& nets = config.GetAttr("network_interface");
+  const Value& taps = config.GetAttr("macvtap_interface");
+  if (nets.IsKnown() && taps.IsKnown() && nets.Length() + taps.Length() == 0) {
+    diags.AddError("No network interface",
+                   "Give the VM at least one network_interface (a libvirt network) or macvtap_interface block: the "
+                   "first one is the address the service advertises.",
+                   Path::Of("network_interface"));
+  }
+  const auto& nics = Blocks(config, "network_interface");
+  for (size_t i = 0; i < nics.size(); ++i) {
+    const Value& nic = nics[i];
+    const Value& name = nic.GetAttr("network_name");
+    const Value& id = nic.GetAttr("network_id");
+    if (name.IsKnown() && id.IsKnown() && !(name.IsNull() ^ id.IsNull())) {
+      diags.AddError("Give network_name or network_id",
+                     "Each network_interface names its libvirt network by network_name or by network_id, not both "
+                     "and not neither.",
+                     Path::Of("network_interface").Index(static_cast<int64_t>(i)));
+    }
+  }
+  for (const char* kind : {"network_interface", "macvtap_interface"}) {
+    const auto& blocks = Blocks(config, kind);
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      std::string mac = GetString(blocks[i], "mac");
+      bool ok = mac.size() == 17;
+      for (size_t c = 0; ok && c < mac.size(); ++c) ok = c % 3 == 2 ? mac[c] == ':' : std::isxdigit(static_cast<unsigned char>(mac[c]));
+      if (!mac.empty() && !ok) {
+        diags.AddError("Invalid MAC address", pgha::StrCat("\"", mac, "\" is not a MAC address like 52:54:00:12:34:56."),
+                       Path::Of(kind).Index(static_cast<int64_t>(i)).Attr("mac"));
+      }
+      const std::string ip = GetString(blocks[i], "ip");
+      const int64_t prefix = value::GetInt(blocks[i], "prefix_length", -1);
+      if (!ip.empty() && ip.find(':') == std::string::npos && prefix > 32) {
+        diags.AddError("Invalid prefix length", "An IPv4 prefix length is at most 32.",
+                       Path::Of(kind).Index(static_cast<int64_t>(i)).Attr("prefix_length"));
+      }
+    }
+  }
+}
+
+void PlanVmDefaults(const Value& config, Value& planned) {
+  const Value& name = config.GetAttr("name");
+  if (config.GetAttr("cloud_init_volume_name").IsNull() && planned.GetAttr("cloud_init_volume_name").IsUnknown() &&
+      name.IsKnown()) {
+    planned = planned.WithAttr("cloud_init_volume_name", Value::String(name.AsString() + "-cloud-init.iso"));
+  }
+}
+
+absl::StatusOr<RenderedVm> PrepareVm(const Value& planned, const Context& ctx) {
+  RenderedVm out;
+  const std::string name = GetString(planned, "name");
+  MachineSpec& m = out.machine;
+  m.uri = ResolveUri(planned, ctx);
+  m.seed_pool = GetString(planned, "cloud_init_volume_pool");
+  m.seed_volume = GetString(planned, "cloud_init_volume_name", name + "-cloud-init.iso");
+  m.running = value::GetBool(planned, "running", true);
+  m.autostart = value::GetBool(planned, "autostart", false);
+
+  libvirt::DomainSpec& d = m.domain;
+  d.name = name;
+  d.type = GetString(planned, "domain_type", "kvm");
+  d.memory_mib = value::GetInt(planned, "memory", 8192);
+  d.vcpus = value::GetInt(planned, "vcpus", 2);
+  const std::string model = GetString(planned, "cpu_model");
+  if (!model.empty()) {
+    d.cpu_mode = "custom";
+    d.cpu_model = model;
+  } else {
+    d.cpu_mode = d.type == "kvm" ? "host-passthrough" : "custom";
+  }
+  if (d.type == "qemu") d.tcg_tb_cache_mib = 128;  // qemu's 1 GiB default doubles each guest's RSS
+  d.kernel = GetString(planned, "kernel");
+  d.initrd = GetString(planned, "initrd");
+  d.cmdline = GetString(planned, "cmdline");
+  d.description = "Managed by Terraform through pgha.";
+
+  auto conn = libvirt::Connection::Open(m.uri);
+  if (!conn.ok()) return conn.status();
+  const char* letters = "bcdefgh";
+  size_t disk_index = 0;
+  for (const char* attr : {"volume_id", "data_volume_id"}) {
+    const std::string key = GetString(planned, attr);
+    if (key.empty()) continue;
+    auto ref = conn->ResolveVolume(key);
+    if (!ref.ok()) return absl::Status(ref.status().code(), pgha::StrCat(attr, ": ", ref.status().message()));
+    d.disks.push_back({libvirt::DiskSpec::Device::kDisk, ref->path, ref->format,
+                       disk_index == 0 ? "vda" : pgha::StrCat("vd", std::string(1, letters[disk_index - 1])),
+                       "virtio", false});
+    ++disk_index;
+  }
+
+  size_t nic_index = 0;
+  for (const char* kind : {"network_interface", "macvtap_interface"}) {
+    for (const auto& block : Blocks(planned, kind)) {
+      libvirt::InterfaceSpec nic;
+      std::string mac = GetString(block, "mac");
+      if (mac.empty()) mac = DerivedMac(name, nic_index);
+      nic.mac = mac;
+      if (std::string(kind) == "network_interface") {
+        nic.kind = libvirt::InterfaceSpec::Kind::kNetwork;
+        nic.network = GetString(block, "network_name");
+        if (nic.network.empty()) {
+          auto net = conn->NetworkNameByUuid(GetString(block, "network_id"));
+          if (!net.ok()) return net.status();
+          nic.network = *net;
+        }
+      } else {
+        nic.kind = libvirt::InterfaceSpec::Kind::kMacvtap;
+        nic.host_device = GetString(block, "interface");
+      }
+      d.interfaces.push_back(nic);
+      cloudinit::NetworkInterface net;
+      net.name = pgha::StrCat("eth", nic_index);
+      net.mac = mac;
+      net.addresses = {pgha::StrCat(GetString(block, "ip"), "/", value::GetInt(block, "prefix_length"))};
+      net.gateway = GetString(block, "gateway");
+      net.dns_servers = value::GetStrings(block, "dns_servers");
+      out.interfaces.push_back(net);
+      ++nic_index;
+    }
+  }
+
+  cloudinit::CloudConfig& c = out.cloud_config;
+  c.hostname = name;
+  cloudinit::User admin;
+  admin.name = GetString(planned, "ssh_admin_user", "ubuntu");
+  admin.sudo = "ALL=(ALL) NOPASSWD:ALL";
+  admin.groups = {"sudo"};
+  if (const std::string key = GetString(planned, "ssh_admin_public_key"); !key.empty()) {
+    admin.ssh_authorized_keys = {key};
+  }
+  if (const std::string pw = GetString(planned, "admin_user_password"); !pw.empty()) {
+    admin.hashed_password = HashPassword(name, pw);
+  }
+  c.users = {admin};
+  c.final_message = pgha::StrCat("pgha: ", name, " configured after $UPTIME seconds");
+  return out;
+}
+
+SeedDocuments SealDocuments(const cloudinit::CloudConfig& config,
+                            const std::vector<cloudinit::NetworkInterface>& interfaces, const std::string& hostname,
+                            std::string* digest) {
+  SeedDocuments docs;
+  docs.user_data = cloudinit::RenderUserData(config);
+  docs.network_config = cloudinit::RenderNetworkConfig(interfaces);
+  *digest = Sha256Hex(docs.user_data + "\n---\n" + docs.network_config);
+  docs.meta_data = cloudinit::RenderMetaData(pgha::StrCat("pgha-", digest->substr(0, 16)), hostname);
+  return docs;
+}
+
+Value WithMachineState(const Value& planned, const MachineState& state, const SeedDocuments& seed,
+                       const std::string& digest) {
+  Value s = planned;
+  s = s.WithAttr("id", Value::String(state.uuid));
+  s = s.WithAttr("user_data", Value::String(seed.user_data));
+  s = s.WithAttr("user_data_digest", Value::String(digest));
+  return s;
+}
+
+}  // namespace pgha::resources

@@ -1,0 +1,77 @@
+#include "roles/etcd.h"
+
+#include "base/strings.h"
+#include "cloudinit/yaml_template.h"
+
+namespace pgha::roles {
+namespace {
+
+std::string Url(const std::string& ip, int port) {
+  // IPv6 literals go in brackets inside URLs.
+  return ip.find(':') == std::string::npos ? pgha::StrCat("https://", ip, ":", port)
+                                           : pgha::StrCat("https://[", ip, "]:", port);
+}
+
+}  // namespace
+
+absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& m) {
+  std::string initial_cluster;
+  for (const auto& [name, ip] : m.initial_members) {
+    if (!initial_cluster.empty()) initial_cluster += ",";
+    initial_cluster += pgha::StrCat(name, "=", Url(ip, 2380));
+  }
+  auto tmpl = cloudinit::EmbeddedTemplate("etcd/etcd.yml");
+  if (!tmpl.ok()) return tmpl.status();
+  auto config = cloudinit::RenderYamlTemplate(
+      *tmpl, {
+                 {"name", m.name},
+                 {"listen_peer_urls", Url(m.ip, 2380)},
+                 {"listen_client_urls", pgha::StrCat(Url(m.ip, 2379), ",https://127.0.0.1:2379")},
+                 {"advertise_peer_urls", Url(m.ip, 2380)},
+                 {"advertise_client_urls", Url(m.ip, 2379)},
+                 {"initial_cluster", initial_cluster},
+                 {"initial_cluster_token", m.initial_token},
+                 {"initial_cluster_state", std::string(m.is_initializing ? "new" : "existing")},
+                 {"auto_compaction_mode", m.auto_compaction_mode},
+                 {"auto_compaction_retention", m.auto_compaction_retention},
+                 {"quota_backend_bytes", m.space_quota},
+                 {"enable_grpc_gateway", m.grpc_gateway_enabled},
+                 {"client_cert_auth", m.client_cert_auth},
+             });
+  if (!config.ok()) return config.status();
+  auto dropin = cloudinit::EmbeddedTemplate("etcd/etcd.service.d-pgha.conf");
+  if (!dropin.ok()) return dropin.status();
+
+  RolePieces out;
+  out.data_path = "/var/lib/etcd";
+  out.packages = {"etcd-server", "etcd-client"};
+  // The etcd user exists once the package is installed: these are written late (defer).
+  out.files = {
+      {"/etc/etcd/tls/ca.crt", m.ca_cert, "root:root", "0644", false},
+      {"/etc/etcd/tls/server.crt", m.server_cert, "root:root", "0644", false},
+      {"/etc/etcd/tls/server.key", m.server_key, "etcd:etcd", "0600", true},
+      {"/etc/etcd/pgha.yml", *config, "root:etcd", "0640", true},
+      {"/etc/systemd/system/etcd.service.d/pgha.conf", std::string(*dropin), "root:root", "0644", false},
+  };
+  out.runcmd = {
+      {"chown", "-R", "etcd:etcd", "/var/lib/etcd"},
+      {"systemctl", "daemon-reload"},
+      {"systemctl", "enable", "etcd"},
+      {"systemctl", "restart", "etcd"},
+  };
+  if (m.bootstrap_auth) {
+    auto script = cloudinit::EmbeddedTemplate("etcd/bootstrap-auth.sh");
+    if (!script.ok()) return script.status();
+    // A shell-quoted assignment: single quotes, with each ' written as '\''.
+    std::string quoted = "'";
+    for (char c : m.root_password) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    quoted += "'";
+    out.files.push_back({"/usr/local/sbin/pgha-etcd-bootstrap-auth", std::string(*script), "root:root", "0700", false});
+    out.files.push_back({"/etc/etcd/pgha-auth.env", pgha::StrCat("ROOT_PASSWORD=", quoted, "\n"), "root:root", "0600",
+                         false});
+    out.runcmd.push_back({"/usr/local/sbin/pgha-etcd-bootstrap-auth"});
+  }
+  return out;
+}
+
+}  // namespace pgha::roles
