@@ -1,0 +1,143 @@
+"""pgha_etcd_member through real Terraform/OpenTofu against the machine's libvirtd (qemu driver, TCG).
+
+scripts/test starts libvirtd (scripts/libvirtd) and names it in PGHA_LIBVIRT_URI. The guest has an
+empty OS disk here, so it never boots an OS: this tier checks what pgha creates in libvirt and
+what it renders; the services themselves are proven in the next tier.
+"""
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+URI = os.environ.get("PGHA_LIBVIRT_URI", "")
+POOL = "pgha-test"
+NETWORK = "pgha-accept-net"
+
+
+def virsh(*args, check=True):
+    return subprocess.run(["virsh", "-c", URI, *args], capture_output=True, text=True, check=check)
+
+
+@pytest.fixture(scope="session")
+def libvirt_env():
+    assert URI, "PGHA_LIBVIRT_URI is set by scripts/test"
+    if virsh("net-info", NETWORK, check=False).returncode != 0:
+        # Isolated: no <forward>, no DNS; guests reach only each other and the host.
+        xml = (f"<network><name>{NETWORK}</name><bridge name='pghaacc0'/><dns enable='no'/>"
+               "<ip address='10.213.0.1' prefix='24'/></network>")
+        with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
+            f.write(xml)
+            f.flush()
+            virsh("net-define", f.name)
+        virsh("net-start", NETWORK)
+    volume = "pgha-accept-os.qcow2"
+    if virsh("vol-info", "--pool", POOL, volume, check=False).returncode != 0:
+        virsh("vol-create-as", POOL, volume, "16M", "--format", "qcow2")
+    key = virsh("vol-key", "--pool", POOL, volume).stdout.strip()
+    return {"os_volume_id": key}
+
+
+def tf_vars(env, **extra):
+    values = {"os_volume_id": env["os_volume_id"], "pool": POOL, "network": NETWORK, "shutdown_timeout": "2"}
+    values.update(extra)
+    out = []
+    for k, v in values.items():
+        out += ["-var", f"{k}={v}"]
+    return out
+
+
+def domain_state(name):
+    proc = virsh("domstate", name, check=False)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def seed_volumes():
+    return [line.split()[0] for line in virsh("vol-list", POOL).stdout.splitlines()[2:] if "cloud-init" in line]
+
+
+def test_member_lifecycle_drift_and_clean_destroy(workspace, libvirt_env):
+    ws = workspace
+    ws.copy_example("etcd-member")
+    v = tf_vars(libvirt_env)
+    name = "pgha-example-etcd-1"
+    ws.run("init", "-input=false")
+    ws.run("apply", "-auto-approve", "-input=false", *v)
+    assert domain_state(name) == "running"
+    assert f"{name}-cloud-init.iso" in seed_volumes()
+    ws.run("plan", "-detailed-exitcode", "-input=false", *v, expect=0)
+
+    # What pgha uploaded is what it reports, and Debian's cloud-init accepts it.
+    user_data = ws.run("output", "-raw", "user_data").stdout
+    with tempfile.TemporaryDirectory() as d:
+        ud = Path(d, "user-data")
+        ud.write_text(user_data)
+        assert subprocess.run(["cloud-init", "schema", "-c", str(ud)], capture_output=True).returncode == 0
+        iso = virsh("vol-path", "--pool", POOL, f"{name}-cloud-init.iso").stdout.strip()
+        in_iso = subprocess.run(["isoinfo", "-J", "-i", iso, "-x", "/user-data"], capture_output=True, text=True).stdout
+        assert in_iso == user_data
+    assert "initial-cluster-state: new" in user_data or "pgha.yml" in user_data
+
+    # Drift: stopped behind Terraform's back -> an in-place start.
+    virsh("destroy", name)
+    out = ws.run("plan", "-input=false", *v).stdout
+    assert "running                = false -> true" in out and "1 to change" in out
+    ws.run("apply", "-auto-approve", "-input=false", *v)
+    assert domain_state(name) == "running"
+    # In place: running = false stops it (forced after shutdown_timeout).
+    ws.run("apply", "-auto-approve", "-input=false", *tf_vars(libvirt_env, running="false"))
+    assert domain_state(name) == "shut off"
+    ws.run("apply", "-auto-approve", "-input=false", *v)
+
+    # Deleted behind Terraform's back -> the next plan creates it again.
+    virsh("destroy", name)
+    virsh("undefine", name)
+    out = ws.run("plan", "-input=false", *v).stdout
+    assert "will be created" in out
+    ws.run("apply", "-auto-approve", "-input=false", *v)
+    assert domain_state(name) == "running"
+
+    ws.run("destroy", "-auto-approve", "-input=false", *v)
+    assert domain_state(name) is None
+    assert f"{name}-cloud-init.iso" not in seed_volumes()
+    # The user's OS volume is never touched.
+    assert virsh("vol-info", "--pool", POOL, "pgha-accept-os.qcow2", check=False).returncode == 0
+
+
+def test_member_errors_point_at_attributes(workspace, libvirt_env):
+    ws = workspace
+    ws.write("main.tf", '''
+terraform {
+  required_providers {
+    pgha = { source = "registry.terraform.io/pgha/pgha" }
+  }
+}
+resource "pgha_etcd_member" "bad" {
+  name                   = "etcd-bad"
+  volume_id              = "/nonexistent.qcow2"
+  cloud_init_volume_pool = "pgha-test"
+  network_interface {
+    network_name  = "pgha-accept-net"
+    ip            = "10.213.0.300"
+    prefix_length = 24
+    mac           = "not-a-mac"
+  }
+  cluster {
+    is_initializing = true
+    initial_token   = "t"
+    initial_members = [{ name = "someone-else", ip = "10.213.0.12" }]
+  }
+  tls {
+    ca_cert     = "x"
+    server_cert = "x"
+    server_key  = "x"
+  }
+}
+''')
+    ws.run("init", "-input=false")
+    err = ws.run("validate", expect=1).stderr
+    assert "Invalid value for network_interface[0].ip" in err
+    assert "Invalid MAC address" in err
+    assert "Member missing from initial_members" in err
+    assert "Invalid value for tls.ca_cert" in err
