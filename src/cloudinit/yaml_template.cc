@@ -1,5 +1,6 @@
 #include "cloudinit/yaml_template.h"
 
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -24,38 +25,38 @@ YAML::Node ToNode(const TemplateValue& v) {
   return seq;
 }
 
+// The value for a scalar that is a whole placeholder; nullopt for any other node.
+absl::StatusOr<std::optional<YAML::Node>> Replacement(const YAML::Node& node, const TemplateValues& values,
+                                                      std::set<std::string>& used) {
+  if (!node.IsScalar()) return std::optional<YAML::Node>();
+  std::smatch m;
+  const std::string text = node.Scalar();
+  if (!std::regex_match(text, m, PlaceholderPattern())) return std::optional<YAML::Node>();
+  auto value = values.find(m[1].str());
+  if (value == values.end()) return absl::InvalidArgumentError(pgha::StrCat("no value for {{", m[1].str(), "}}"));
+  used.insert(m[1].str());
+  return std::optional<YAML::Node>(ToNode(value->second));
+}
+
 absl::Status Substitute(YAML::Node node, const TemplateValues& values, std::set<std::string>& used) {
+  auto visit = [&](YAML::Node child, auto&& assign) -> absl::Status {
+    auto replacement = Replacement(child, values, used);
+    if (!replacement.ok()) return replacement.status();
+    if (*replacement) {
+      assign(**replacement);
+      return absl::OkStatus();
+    }
+    return Substitute(child, values, used);
+  };
   if (node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      YAML::Node child = it->second;
-      if (child.IsScalar()) {
-        std::smatch m;
-        const std::string text = child.Scalar();
-        if (std::regex_match(text, m, PlaceholderPattern())) {
-          auto value = values.find(m[1].str());
-          if (value == values.end()) return absl::InvalidArgumentError(pgha::StrCat("no value for {{", m[1].str(), "}}"));
-          used.insert(m[1].str());
-          node[it->first] = ToNode(value->second);
-          continue;
-        }
-      }
-      if (auto s = Substitute(child, values, used); !s.ok()) return s;
+      auto s = visit(it->second, [&](const YAML::Node& v) { node[it->first] = v; });
+      if (!s.ok()) return s;
     }
   } else if (node.IsSequence()) {
     for (size_t i = 0; i < node.size(); ++i) {
-      YAML::Node child = node[i];
-      if (child.IsScalar()) {
-        std::smatch m;
-        const std::string text = child.Scalar();
-        if (std::regex_match(text, m, PlaceholderPattern())) {
-          auto value = values.find(m[1].str());
-          if (value == values.end()) return absl::InvalidArgumentError(pgha::StrCat("no value for {{", m[1].str(), "}}"));
-          used.insert(m[1].str());
-          node[i] = ToNode(value->second);
-          continue;
-        }
-      }
-      if (auto s = Substitute(child, values, used); !s.ok()) return s;
+      auto s = visit(node[i], [&](const YAML::Node& v) { node[i] = v; });
+      if (!s.ok()) return s;
     }
   }
   return absl::OkStatus();
