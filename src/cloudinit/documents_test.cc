@@ -7,21 +7,13 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "support/capture.h"
 #include "nlohmann/json.hpp"
 
 namespace pgha::cloudinit {
 namespace {
 
-std::string Capture(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+using pgha::testing::Capture;
 
 // Debian's cloud-init reads the document and reports what it understood.
 std::string CloudInitReads(const std::string& kind, const std::string& document) {

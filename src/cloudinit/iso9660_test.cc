@@ -7,21 +7,12 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "support/capture.h"
 
 namespace pgha::cloudinit {
 namespace {
 
-// Runs a command and returns its stdout.
-std::string Capture(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+using pgha::testing::Capture;
 
 class IsoTest : public ::testing::Test {
  protected:

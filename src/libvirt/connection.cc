@@ -20,11 +20,6 @@ void SilenceDefaultErrorPrinter() {
   });
 }
 
-bool IsNoDomain() {
-  virErrorPtr err = virGetLastError();
-  return err && err->code == VIR_ERR_NO_DOMAIN;
-}
-
 }  // namespace
 
 absl::Status LastError(std::string_view what) {
@@ -60,13 +55,8 @@ absl::StatusOr<DomainPtr> Connection::DefineDomain(const std::string& xml) {
 
 absl::StatusOr<DomainPtr> Connection::LookupDomain(const std::string& name) {
   virDomainPtr d = virDomainLookupByName(conn_.get(), name.c_str());
-  if (d == nullptr) {
-    if (IsNoDomain()) {
-      virResetLastError();
-      return absl::NotFoundError(pgha::StrCat("no domain named ", name));
-    }
-    return LastError(pgha::StrCat("looking up domain ", name));
-  }
+  // LastError maps libvirt's "no domain" to NotFound.
+  if (d == nullptr) return LastError(pgha::StrCat("looking up domain ", name));
   return DomainPtr(d);
 }
 
