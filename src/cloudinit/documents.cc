@@ -80,7 +80,7 @@ std::string RenderUserData(const CloudConfig& c) {
     out << YAML::EndMap << YAML::EndSeq;
     out << YAML::Key << "mounts" << YAML::Value << YAML::BeginSeq << YAML::Flow << YAML::BeginSeq;
     out << "LABEL=pgha-data" << YAML::DoubleQuoted << c.data_disk->mount_point << "ext4" << "defaults,nofail"
-        << "0" << "2";
+        << YAML::DoubleQuoted << "0" << YAML::DoubleQuoted << "2";  // cloud-init's schema wants strings
     out << YAML::EndSeq << YAML::EndSeq;
   }
 
@@ -88,21 +88,6 @@ std::string RenderUserData(const CloudConfig& c) {
     out << YAML::Key << "package_update" << YAML::Value << true;
     out << YAML::Key << "packages" << YAML::Value;
     EmitStringList(out, c.packages);
-  }
-
-  if (c.chrony) {
-    out << YAML::Key << "ntp" << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "enabled" << YAML::Value << true;
-    out << YAML::Key << "ntp_client" << YAML::Value << "chrony";
-    if (!c.chrony->servers.empty()) {
-      out << YAML::Key << "servers" << YAML::Value;
-      EmitStringList(out, c.chrony->servers);
-    }
-    if (!c.chrony->pools.empty()) {
-      out << YAML::Key << "pools" << YAML::Value;
-      EmitStringList(out, c.chrony->pools);
-    }
-    out << YAML::EndMap;
   }
 
   if (!c.write_files.empty()) {

@@ -26,11 +26,6 @@ struct User {
   std::string hashed_password;  // crypt(3) hash for console login; empty: locked
 };
 
-struct Chrony {
-  std::vector<std::string> servers;
-  std::vector<std::string> pools;
-};
-
 // A second disk formatted once (never over existing data) and mounted.
 struct DataDisk {
   std::string device;       // /dev/vdb
@@ -44,7 +39,6 @@ struct CloudConfig {
   std::vector<std::string> packages;  // installed from the distro when non-empty
   std::vector<WriteFile> write_files;
   std::vector<std::vector<std::string>> runcmd;  // each an argv list
-  std::optional<Chrony> chrony;
   std::string final_message;
 };
 
@@ -54,6 +48,13 @@ struct NetworkInterface {
   std::vector<std::string> addresses;  // CIDR: 10.0.0.5/24
   std::string gateway;
   std::vector<std::string> dns_servers;
+};
+
+// The three documents of a NoCloud seed.
+struct SeedDocuments {
+  std::string user_data;
+  std::string meta_data;
+  std::string network_config;
 };
 
 std::string RenderUserData(const CloudConfig& config);

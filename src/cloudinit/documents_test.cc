@@ -31,7 +31,6 @@ TEST(Documents, UserDataIsValidAndCarriesFilesExactly) {
   c.users = {{"ubuntu", {"ssh-ed25519 AAAAC3Nza test@example"}, {"sudo"}, "ALL=(ALL) NOPASSWD:ALL", ""},
              {"console", {}, {}, "", "$6$salt$hash"}};
   c.packages = {"etcd-server", "chrony"};
-  c.chrony = Chrony{{"10.0.0.1"}, {"pool.example"}};
   // Contents that trip naive templating: YAML syntax, no trailing newline,
   // trailing spaces, tabs, CRLF, quotes, a forged runcmd and non-ASCII.
   const std::vector<std::string> contents = {
@@ -67,7 +66,6 @@ TEST(Documents, UserDataIsValidAndCarriesFilesExactly) {
   EXPECT_EQ(doc["ssh_pwauth"], false);
   EXPECT_EQ(doc["users"][0]["lock_passwd"], true);
   EXPECT_EQ(doc["users"][1]["hashed_passwd"], "$6$salt$hash");
-  EXPECT_EQ(doc["ntp"]["ntp_client"], "chrony");
   EXPECT_EQ(doc["packages"][0], "etcd-server");
 }
 

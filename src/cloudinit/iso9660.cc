@@ -202,4 +202,65 @@ std::string BuildIso(std::string_view volume_id, const std::vector<IsoFile>& inp
   return image;
 }
 
+namespace {
+
+uint32_t GetLe32(std::string_view b, size_t at) {
+  uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(b[at + i]);
+  return v;
+}
+
+// Joliet names are UCS-2 big-endian; ours are ASCII, maybe with ";1".
+std::string FromUcs2(std::string_view bytes) {
+  std::string out;
+  for (size_t i = 0; i + 1 < bytes.size(); i += 2) out.push_back(bytes[i + 1]);
+  if (auto semi = out.find(';'); semi != std::string::npos) out.resize(semi);
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<IsoFile>> ReadIsoFiles(const ImageReader& read, const std::vector<std::string>& names) {
+  // Volume descriptors start at sector 16; the Joliet one is a supplementary descriptor (type 2).
+  std::string root_record;
+  for (uint64_t sector = 16; sector < 32 && root_record.empty(); ++sector) {
+    auto vd = read(sector * kSector, kSector);
+    if (!vd.ok()) return vd.status();
+    if (vd->size() < kSector || vd->substr(1, 5) != "CD001") return absl::InvalidArgumentError("not an ISO 9660 image");
+    const uint8_t type = static_cast<uint8_t>((*vd)[0]);
+    if (type == 255) break;
+    if (type == 2) root_record = vd->substr(156, 34);
+  }
+  if (root_record.empty()) return absl::InvalidArgumentError("the image has no Joliet directory");
+  const uint32_t dir_lba = GetLe32(root_record, 2);
+  const uint32_t dir_size = GetLe32(root_record, 10);
+  if (dir_size > 64 * kSector) return absl::InvalidArgumentError("root directory too large for a cloud-init seed");
+  auto dir = read(uint64_t{dir_lba} * kSector, dir_size);
+  if (!dir.ok()) return dir.status();
+  std::vector<IsoFile> out;
+  for (size_t at = 0; at < dir->size();) {
+    const uint8_t len = static_cast<uint8_t>((*dir)[at]);
+    if (len == 0) {  // records do not cross sectors: skip to the next one
+      at = (at / kSector + 1) * kSector;
+      continue;
+    }
+    if (at + len > dir->size() || len < 34) return absl::InvalidArgumentError("damaged directory record");
+    const uint8_t name_len = static_cast<uint8_t>((*dir)[at + 32]);
+    const std::string_view record(dir->data() + at, len);
+    if (name_len > 1 && 33u + name_len <= len) {
+      const std::string name = FromUcs2(record.substr(33, name_len));
+      if (std::find(names.begin(), names.end(), name) != names.end()) {
+        const uint32_t lba = GetLe32(record, 2);
+        const uint32_t size = GetLe32(record, 10);
+        if (size > 16 * 1024 * 1024) return absl::InvalidArgumentError(name + " is too large for a seed file");
+        auto content = read(uint64_t{lba} * kSector, size);
+        if (!content.ok()) return content.status();
+        out.push_back({name, *content});
+      }
+    }
+    at += len;
+  }
+  return out;
+}
+
 }  // namespace pgha::cloudinit

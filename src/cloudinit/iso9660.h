@@ -3,9 +3,12 @@
 // network-config in the root). No external mkisofs, no temporary files.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 namespace pgha::cloudinit {
 
@@ -17,5 +20,11 @@ struct IsoFile {
 // The same inputs always give the same bytes (timestamps are fixed), so the
 // image's digest changes only when its content does.
 std::string BuildIso(std::string_view volume_id, const std::vector<IsoFile>& files);
+
+// Reads the root-level files back from an image BuildIso wrote, through its
+// Joliet directory; `read(offset, length)` fetches bytes of the image (a
+// libvirt volume download, for instance). Only the named files are returned.
+using ImageReader = std::function<absl::StatusOr<std::string>(uint64_t offset, uint64_t length)>;
+absl::StatusOr<std::vector<IsoFile>> ReadIsoFiles(const ImageReader& read, const std::vector<std::string>& names);
 
 }  // namespace pgha::cloudinit

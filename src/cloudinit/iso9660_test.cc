@@ -57,5 +57,27 @@ TEST_F(IsoTest, SameInputSameBytes) {
   EXPECT_NE(BuildIso("cidata", files), BuildIso("cidata", {{"user-data", "a2"}, {"meta-data", "b"}}));
 }
 
+TEST(IsoReader, ReadsBackTheFilesItWrote) {
+  std::string big(300000, 'x');
+  const std::string image = BuildIso("cidata", {{"user-data", "#cloud-config\nhostname: a\n"},
+                                                {"meta-data", "instance-id: i\n"},
+                                                {"network-config", big}});
+  int reads = 0;
+  ImageReader read = [&](uint64_t offset, uint64_t length) -> absl::StatusOr<std::string> {
+    ++reads;
+    if (offset + length > image.size()) return absl::OutOfRangeError("past the end");
+    return image.substr(offset, length);
+  };
+  auto files = ReadIsoFiles(read, {"user-data", "network-config"});
+  ASSERT_TRUE(files.ok()) << files.status();
+  ASSERT_EQ(files->size(), 2u);
+  for (const auto& f : *files) {
+    EXPECT_EQ(f.content, f.name == "user-data" ? std::string("#cloud-config\nhostname: a\n") : big);
+  }
+  EXPECT_FALSE(ReadIsoFiles([](uint64_t, uint64_t length) -> absl::StatusOr<std::string> {
+                 return std::string(length, '\0');
+               }, {"user-data"}).ok());
+}
+
 }  // namespace
 }  // namespace pgha::cloudinit

@@ -20,12 +20,18 @@ YAML::Node ToNode(const TemplateValue& v) {
   if (const auto* s = std::get_if<std::string>(&v)) return YAML::Node(*s);
   if (const auto* i = std::get_if<int64_t>(&v)) return YAML::Node(*i);
   if (const auto* b = std::get_if<bool>(&v)) return YAML::Node(*b);
+  if (const auto* m = std::get_if<StringMap>(&v)) {
+    YAML::Node map(YAML::NodeType::Map);
+    for (const auto& [key, item] : *m) map[key] = item;
+    return map;
+  }
   YAML::Node seq(YAML::NodeType::Sequence);
   for (const auto& item : std::get<std::vector<std::string>>(v)) seq.push_back(item);
   return seq;
 }
 
-// The value for a scalar that is a whole placeholder; nullopt for any other node.
+// The value for a scalar that is a whole placeholder; nullopt for any other
+// node. An omitted value comes back as a node tagged "!pgha-omit".
 absl::StatusOr<std::optional<YAML::Node>> Replacement(const YAML::Node& node, const TemplateValues& values,
                                                       std::set<std::string>& used) {
   if (!node.IsScalar()) return std::optional<YAML::Node>();
@@ -35,6 +41,11 @@ absl::StatusOr<std::optional<YAML::Node>> Replacement(const YAML::Node& node, co
   auto value = values.find(m[1].str());
   if (value == values.end()) return absl::InvalidArgumentError(pgha::StrCat("no value for {{", m[1].str(), "}}"));
   used.insert(m[1].str());
+  if (std::holds_alternative<Omit>(value->second)) {
+    YAML::Node omitted;
+    omitted.SetTag("!pgha-omit");
+    return std::optional<YAML::Node>(omitted);
+  }
   return std::optional<YAML::Node>(ToNode(value->second));
 }
 
@@ -48,16 +59,38 @@ absl::Status Substitute(YAML::Node node, const TemplateValues& values, std::set<
     }
     return Substitute(child, values, used);
   };
+  auto omitted = [](const YAML::Node& v) { return v.Tag() == "!pgha-omit"; };
   if (node.IsMap()) {
+    std::vector<std::string> drop;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      auto s = visit(it->second, [&](const YAML::Node& v) { node[it->first] = v; });
+      auto s = visit(it->second, [&](const YAML::Node& v) {
+        if (omitted(v)) {
+          drop.push_back(it->first.Scalar());
+        } else {
+          node[it->first] = v;
+        }
+      });
       if (!s.ok()) return s;
     }
+    for (const auto& key : drop) node.remove(key);
   } else if (node.IsSequence()) {
+    YAML::Node kept(YAML::NodeType::Sequence);
+    bool any_dropped = false;
     for (size_t i = 0; i < node.size(); ++i) {
-      auto s = visit(node[i], [&](const YAML::Node& v) { node[i] = v; });
+      bool drop = false;
+      auto s = visit(node[i], [&](const YAML::Node& v) {
+        if (omitted(v)) {
+          drop = true;
+        } else {
+          node[i] = v;
+        }
+      });
       if (!s.ok()) return s;
+      any_dropped |= drop;
+      if (!drop) kept.push_back(node[i]);
     }
+    // Assigning a node rebinds what the parent points at (yaml-cpp's reference semantics).
+    if (any_dropped) node = kept;
   }
   return absl::OkStatus();
 }

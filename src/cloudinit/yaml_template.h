@@ -1,8 +1,9 @@
 // YAML templates as data: a template is a YAML document in which a scalar
 // that is exactly "{{ name }}" stands for a value. Rendering parses the
 // template, replaces those nodes with typed values (string, number, bool,
-// list of strings) and emits the result through yaml-cpp, so a value can
-// never change the document's structure, whatever characters it holds.
+// list of strings, map of strings) and emits the result through yaml-cpp, so
+// a value can never change the document's structure, whatever characters it
+// holds. kOmit removes the mapping entry (or sequence item) holding it.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +11,17 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace pgha::cloudinit {
 
-using TemplateValue = std::variant<std::string, int64_t, bool, std::vector<std::string>>;
+struct Omit {};
+inline constexpr Omit kOmit{};
+using StringMap = std::vector<std::pair<std::string, std::string>>;  // emitted in this order
+using TemplateValue = std::variant<std::string, int64_t, bool, std::vector<std::string>, StringMap, Omit>;
 using TemplateValues = std::map<std::string, TemplateValue, std::less<>>;
 
 // Every placeholder needs a value and every value a placeholder: a typo on

@@ -31,6 +31,28 @@ nested:
   EXPECT_EQ(doc["nested"][1].as<std::string>(), "etcd-1\nevil: true");
 }
 
+TEST(YamlTemplate, MapsKeepOrderAndOmittedValuesDisappear) {
+  const char* tmpl = R"(
+params: "{{ params }}"
+etcd:
+  cert: "{{ cert }}"
+  hosts: ["{{ first }}", fixed, "{{ gone }}"]
+)";
+  auto out = RenderYamlTemplate(tmpl, {{"params", StringMap{{"work_mem", "64MB"}, {"a: b", "c\nd"}}},
+                                      {"cert", kOmit},
+                                      {"first", std::string("h1")},
+                                      {"gone", kOmit}});
+  ASSERT_TRUE(out.ok()) << out.status();
+  YAML::Node doc = YAML::Load(*out);
+  EXPECT_EQ(doc["params"]["work_mem"].as<std::string>(), "64MB");
+  EXPECT_EQ(doc["params"]["a: b"].as<std::string>(), "c\nd");
+  EXPECT_FALSE(doc["etcd"]["cert"].IsDefined());
+  ASSERT_EQ(doc["etcd"]["hosts"].size(), 2u);
+  EXPECT_EQ(doc["etcd"]["hosts"][0].as<std::string>(), "h1");
+  EXPECT_EQ(doc["etcd"]["hosts"][1].as<std::string>(), "fixed");
+  EXPECT_EQ(out->find("omit"), std::string::npos);
+}
+
 TEST(YamlTemplate, PlaceholdersAndValuesMustMatch) {
   EXPECT_FALSE(RenderYamlTemplate("a: \"{{ x }}\"\n", {}).ok());
   EXPECT_FALSE(RenderYamlTemplate("a: 1\n", {{"x", std::string("v")}}).ok());

@@ -244,4 +244,26 @@ absl::StatusOr<std::string> Connection::NetworkNameByUuid(const std::string& uui
   return std::string(name);
 }
 
+absl::Status Connection::ChangeMedia(virDomain* domain, const std::string& disk_xml) {
+  const unsigned int flags =
+      static_cast<unsigned int>(VIR_DOMAIN_AFFECT_CURRENT) | static_cast<unsigned int>(VIR_DOMAIN_DEVICE_MODIFY_FORCE);
+  if (virDomainUpdateDeviceFlags(domain, disk_xml.c_str(), flags) != 0) {
+    return LastError("changing the CD-ROM media");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> Connection::PoolAndNameOfPath(const std::string& path) {
+  virStorageVolPtr v = virStorageVolLookupByPath(conn_.get(), path.c_str());
+  if (v == nullptr) return LastError(pgha::StrCat("finding the volume at ", path));
+  VolumePtr volume(v);
+  virStoragePoolPtr p = virStoragePoolLookupByVolume(v);
+  if (p == nullptr) return LastError(pgha::StrCat("finding the pool of ", path));
+  PoolPtr pool(p);
+  const char* pool_name = virStoragePoolGetName(p);
+  const char* volume_name = virStorageVolGetName(v);
+  if (pool_name == nullptr || volume_name == nullptr) return LastError("reading volume and pool names");
+  return std::make_pair(std::string(pool_name), std::string(volume_name));
+}
+
 }  // namespace pgha::libvirt

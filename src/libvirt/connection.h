@@ -56,6 +56,9 @@ class Connection {
   // Removes the definition; never deletes storage.
   absl::Status UndefineDomain(virDomain* domain);
   absl::StatusOr<std::string> DomainXml(virDomain* domain);
+  // Swaps the media of a CD-ROM (same target) on the running domain, or in
+  // its definition when it is off; forced, since a guest may lock the tray.
+  absl::Status ChangeMedia(virDomain* domain, const std::string& disk_xml);
 
   // Storage.
   absl::StatusOr<PoolPtr> LookupPool(const std::string& name);
@@ -74,6 +77,8 @@ class Connection {
     std::string format;  // qcow2, raw...
   };
   absl::StatusOr<VolumeRef> ResolveVolume(const std::string& key);
+  // The pool name and volume name of the volume at `path`.
+  absl::StatusOr<std::pair<std::string, std::string>> PoolAndNameOfPath(const std::string& path);
   // A network's name from its UUID.
   absl::StatusOr<std::string> NetworkNameByUuid(const std::string& uuid);
 

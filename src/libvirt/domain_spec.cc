@@ -3,6 +3,23 @@
 #include "libvirt/xml_writer.h"
 
 namespace pgha::libvirt {
+namespace {
+
+void AddDisk(XmlElement& disk, const DiskSpec& d) {
+  disk.Attr("type", "file").Attr("device", d.device == DiskSpec::Device::kCdrom ? "cdrom" : "disk");
+  disk.Child("driver").Attr("name", "qemu").Attr("type", d.format);
+  if (!d.source_file.empty()) disk.Child("source").Attr("file", d.source_file);  // none: an empty drive
+  disk.Child("target").Attr("dev", d.target_dev).Attr("bus", d.bus);
+  if (d.read_only) disk.Child("readonly");
+}
+
+}  // namespace
+
+std::string RenderDiskXml(const DiskSpec& disk) {
+  XmlElement element("disk");
+  AddDisk(element, disk);
+  return element.Render();
+}
 
 std::string RenderDomainXml(const DomainSpec& spec) {
   XmlElement domain("domain");
@@ -42,14 +59,7 @@ std::string RenderDomainXml(const DomainSpec& spec) {
   domain.Child("on_crash").Text("restart");
 
   XmlElement& devices = domain.Child("devices");
-  for (const auto& d : spec.disks) {
-    XmlElement& disk = devices.Child("disk");
-    disk.Attr("type", "file").Attr("device", d.device == DiskSpec::Device::kCdrom ? "cdrom" : "disk");
-    disk.Child("driver").Attr("name", "qemu").Attr("type", d.format);
-    disk.Child("source").Attr("file", d.source_file);
-    disk.Child("target").Attr("dev", d.target_dev).Attr("bus", d.bus);
-    if (d.read_only) disk.Child("readonly");
-  }
+  for (const auto& d : spec.disks) AddDisk(devices.Child("disk"), d);
   for (const auto& i : spec.interfaces) {
     XmlElement& iface = devices.Child("interface");
     if (i.kind == InterfaceSpec::Kind::kNetwork) {
@@ -72,6 +82,7 @@ std::string RenderDomainXml(const DomainSpec& spec) {
   XmlElement& agent = devices.Child("channel");
   agent.Attr("type", "unix");
   agent.Child("target").Attr("type", "virtio").Attr("name", "org.qemu.guest_agent.0");
+  if (!spec.watchdog_model.empty()) devices.Child("watchdog").Attr("model", spec.watchdog_model).Attr("action", "reset");
   devices.Child("rng").Attr("model", "virtio").Child("backend").Attr("model", "random").Text("/dev/urandom");
   return domain.Render();
 }

@@ -44,10 +44,15 @@ struct DomainSpec {
   std::string console_log;
   // TCG translation cache; qemu's default 1 GiB doubles each guest's RSS.
   std::optional<int64_t> tcg_tb_cache_mib;
+  // A hardware watchdog (e.g. "i6300esb") that resets the guest when its
+  // user stops feeding it; empty for none.
+  std::string watchdog_model;
   // Free text kept in <description>, e.g. who manages the domain.
   std::string description;
 };
 
 std::string RenderDomainXml(const DomainSpec& spec);
+// One <disk> element, for attaching or changing media on a defined domain.
+std::string RenderDiskXml(const DiskSpec& disk);
 
 }  // namespace pgha::libvirt

@@ -55,12 +55,13 @@ void Provider::ValidateResourceConfig(const std::string& type, const Value& conf
 }
 
 void Provider::ValidateDataSourceConfig(const std::string& type, const Value& config, Diagnostics& diags) const {
-  const schema::Schema* s = catalog_.data_source(type);
-  if (s == nullptr) {
+  const resources::DataSource* d = registry_.FindDataSource(type);
+  if (d == nullptr) {
     diags.AddError("Unknown data source", pgha::StrCat("pgha has no data source \"", type, "\"."));
     return;
   }
-  schema::ValidateConfig(s->block, config, diags);
+  schema::ValidateConfig(d->schema().block, config, diags);
+  if (config.IsKnown()) d->ValidateConfig(config, diags);
 }
 
 schema::PlannedChange Provider::PlanResourceChange(const std::string& type, const Value& prior, const Value& proposed,
@@ -130,9 +131,17 @@ Value Provider::UpgradeResourceState(const std::string& type, int64_t version, s
   return *std::move(decoded);
 }
 
-Value Provider::ReadDataSource(const std::string& type, const Value&, Diagnostics& diags) const {
-  diags.AddError("Unknown data source", pgha::StrCat("pgha has no data source \"", type, "\"."));
-  return Value();
+Value Provider::ReadDataSource(const std::string& type, const Value& config, Diagnostics& diags) const {
+  const resources::DataSource* d = registry_.FindDataSource(type);
+  if (d == nullptr) {
+    diags.AddError("Unknown data source", pgha::StrCat("pgha has no data source \"", type, "\"."));
+    return Value();
+  }
+  schema::ValidateConfig(d->schema().block, config, diags);
+  if (diags.HasError()) return Value::Null(d->schema().type);
+  d->ValidateConfig(config, diags);
+  if (diags.HasError()) return Value::Null(d->schema().type);
+  return d->Read(MakeContext(), config, diags);
 }
 
 }  // namespace pgha::provider

@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "cloudinit/iso9660.h"
 #include "libvirt/connection.h"
+#include "libvirt/domain_reader.h"
 
 namespace pgha::resources {
 namespace {
@@ -21,6 +22,24 @@ bool IsOurSeed(libvirt::Connection& conn, virStorageVol* volume) {
   auto bytes = conn.ReadVolume(volume, 16 * 2048 + 1, 5);
   auto app = conn.ReadVolume(volume, kApplicationId, 4);
   return bytes.ok() && app.ok() && *bytes == "CD001" && *app == "PGHA";
+}
+
+// The CD-ROM the seed is attached as.
+libvirt::DiskSpec SeedDisk(const std::string& path) {
+  libvirt::DiskSpec seed;
+  seed.device = libvirt::DiskSpec::Device::kCdrom;
+  seed.source_file = path;
+  seed.format = "raw";
+  seed.target_dev = "sda";
+  seed.bus = "sata";
+  seed.read_only = true;
+  return seed;
+}
+
+std::string BuildSeedIso(const SeedDocuments& seed) {
+  return cloudinit::BuildIso("cidata", {{"user-data", seed.user_data},
+                                        {"meta-data", seed.meta_data},
+                                        {"network-config", seed.network_config}});
 }
 
 std::string Uuid(virDomain* d) {
@@ -43,10 +62,7 @@ absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancel
 
   auto pool = conn->LookupPool(spec.seed_pool);
   if (!pool.ok()) return StepFailed(pgha::StrCat("finding cloud-init volume pool \"", spec.seed_pool, "\""), pool.status());
-  const std::string iso = cloudinit::BuildIso(
-      "cidata", {{"user-data", spec.seed.user_data},
-                 {"meta-data", spec.seed.meta_data},
-                 {"network-config", spec.seed.network_config}});
+  const std::string iso = BuildSeedIso(spec.seed);
   // A seed of ours left behind (its domain was deleted outside Terraform) is
   // replaced; any other volume of that name is the user's and stays.
   if (auto existing = conn->LookupVolume(pool->get(), spec.seed_volume); existing.ok()) {
@@ -61,14 +77,7 @@ absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancel
   if (!seed_path.ok()) return rollback("locating the cloud-init volume", seed_path.status());
 
   libvirt::DomainSpec domain = spec.domain;
-  libvirt::DiskSpec seed;
-  seed.device = libvirt::DiskSpec::Device::kCdrom;
-  seed.source_file = *seed_path;
-  seed.format = "raw";
-  seed.target_dev = "sda";
-  seed.bus = "sata";
-  seed.read_only = true;
-  domain.disks.push_back(seed);
+  domain.disks.push_back(SeedDisk(*seed_path));
   if (cancel.cancelled()) return rollback("defining the domain", absl::CancelledError("interrupted"));
   auto defined = conn->DefineDomain(libvirt::RenderDomainXml(domain));
   if (!defined.ok()) return rollback("defining the domain", defined.status());
@@ -128,6 +137,88 @@ absl::Status UpdateMachine(const std::string& uri, const std::string& name, bool
     if (!s.ok()) return StepFailed("stopping the domain", s);
   }
   return absl::OkStatus();
+}
+
+absl::Status ReplaceSeed(const std::string& uri, const std::string& name, const std::string& seed_pool,
+                         const std::string& seed_volume, const SeedDocuments& seed, bool restart,
+                         std::chrono::milliseconds grace, const Cancellation& cancel) {
+  auto conn = libvirt::Connection::Open(uri);
+  if (!conn.ok()) return StepFailed("connecting to libvirt", conn.status());
+  auto domain = conn->LookupDomain(name);
+  if (!domain.ok()) return StepFailed("looking up the domain", domain.status());
+  auto pool = conn->LookupPool(seed_pool);
+  if (!pool.ok()) return StepFailed(pgha::StrCat("finding cloud-init volume pool \"", seed_pool, "\""), pool.status());
+  if (auto existing = conn->LookupVolume(pool->get(), seed_volume); existing.ok()) {
+    if (!IsOurSeed(*conn, existing->get())) {
+      return absl::FailedPreconditionError(pgha::StrCat("volume \"", seed_volume,
+                                                        "\" is not a pgha cloud-init volume; pgha leaves it alone"));
+    }
+    if (auto s = conn->DeleteVolume(existing->get()); !s.ok()) return StepFailed("removing the old cloud-init volume", s);
+  }
+  auto volume = conn->CreateVolumeWithData(pool->get(), seed_volume, BuildSeedIso(seed));
+  if (!volume.ok()) return StepFailed("uploading the cloud-init volume", volume.status());
+  auto path = conn->VolumePath(volume->get());
+  if (!path.ok()) return StepFailed("locating the cloud-init volume", path.status());
+  auto info = conn->GetDomainInfo(domain->get());
+  if (!info.ok()) return StepFailed("reading the domain's state", info.status());
+  if (info->running) {
+    // qemu still holds the old file: eject it, then insert the new one.
+    if (auto s = conn->ChangeMedia(domain->get(), libvirt::RenderDiskXml(SeedDisk(""))); !s.ok()) {
+      return StepFailed("ejecting the old cloud-init media", s);
+    }
+    if (auto s = conn->ChangeMedia(domain->get(), libvirt::RenderDiskXml(SeedDisk(*path))); !s.ok()) {
+      return StepFailed("inserting the new cloud-init media", s);
+    }
+    if (restart) {
+      auto stopped = conn->StopDomain(domain->get(), grace, [&cancel] { return cancel.cancelled(); });
+      if (!stopped.ok()) return StepFailed("stopping the domain for its new configuration", stopped);
+      if (auto s = conn->StartDomain(domain->get()); !s.ok()) return StepFailed("starting the domain again", s);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MachineImage> InspectMachine(const std::string& uri, const std::string& name) {
+  auto conn = libvirt::Connection::Open(uri);
+  if (!conn.ok()) return StepFailed("connecting to libvirt", conn.status());
+  auto domain = conn->LookupDomain(name);
+  if (!domain.ok()) return domain.status();
+  auto xml = conn->DomainXml(domain->get());
+  if (!xml.ok()) return StepFailed("reading the domain's definition", xml.status());
+  auto spec = libvirt::ParseDomainXml(*xml);
+  if (!spec.ok()) return StepFailed("reading the domain's definition", spec.status());
+  auto state = ReadMachine(uri, name);
+  if (!state.ok()) return state.status();
+  if (!state->has_value()) return absl::NotFoundError(pgha::StrCat("domain ", name, " vanished"));
+  MachineImage image;
+  image.domain = *spec;
+  image.state = **state;
+  for (auto it = image.domain.disks.begin(); it != image.domain.disks.end(); ++it) {
+    if (it->device != libvirt::DiskSpec::Device::kCdrom || it->source_file.empty()) continue;
+    auto names = conn->PoolAndNameOfPath(it->source_file);
+    if (!names.ok()) continue;
+    auto pool = conn->LookupPool(names->first);
+    if (!pool.ok()) continue;
+    auto volume = conn->LookupVolume(pool->get(), names->second);
+    if (!volume.ok() || !IsOurSeed(*conn, volume->get())) continue;
+    image.seed_pool = names->first;
+    image.seed_volume = names->second;
+    image.state.seed_path = it->source_file;
+    auto files = cloudinit::ReadIsoFiles(
+        [&](uint64_t offset, uint64_t length) { return conn->ReadVolume(volume->get(), offset, length); },
+        {"user-data", "meta-data", "network-config"});
+    if (!files.ok()) return StepFailed("reading the cloud-init volume", files.status());
+    SeedDocuments seed;
+    for (const auto& f : *files) {
+      if (f.name == "user-data") seed.user_data = f.content;
+      if (f.name == "meta-data") seed.meta_data = f.content;
+      if (f.name == "network-config") seed.network_config = f.content;
+    }
+    image.seed = seed;
+    image.domain.disks.erase(it);  // the seed is pgha's, not one of the user's disks
+    break;
+  }
+  return image;
 }
 
 absl::Status DeleteMachine(const std::string& uri, const std::string& name, const std::string& seed_pool,

@@ -9,16 +9,13 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "cloudinit/documents.h"
 #include "libvirt/domain_spec.h"
 #include "resources/context.h"
 
 namespace pgha::resources {
 
-struct SeedDocuments {
-  std::string user_data;
-  std::string meta_data;
-  std::string network_config;
-};
+using SeedDocuments = cloudinit::SeedDocuments;
 
 struct MachineSpec {
   std::string uri;
@@ -51,6 +48,24 @@ absl::StatusOr<std::optional<MachineState>> ReadMachine(const std::string& uri, 
 // stopping (ACPI first, forced after `grace`).
 absl::Status UpdateMachine(const std::string& uri, const std::string& name, bool running, bool autostart,
                            std::chrono::milliseconds grace, const Cancellation& cancel);
+
+// Rebuilds the seed volume from new documents. A running domain gets the new
+// media swapped into its CD-ROM (so even a reboot from inside the guest sees
+// it); with `restart`, a running domain is then shut down gracefully and
+// started again so cloud-init applies the documents now.
+absl::Status ReplaceSeed(const std::string& uri, const std::string& name, const std::string& seed_pool,
+                         const std::string& seed_volume, const SeedDocuments& seed, bool restart,
+                         std::chrono::milliseconds grace, const Cancellation& cancel);
+
+// What an existing domain looks like, for import: its definition, state, and
+// the documents in its seed (when the seed is one of pgha's).
+struct MachineImage {
+  libvirt::DomainSpec domain;
+  MachineState state;
+  std::string seed_pool, seed_volume;
+  std::optional<SeedDocuments> seed;
+};
+absl::StatusOr<MachineImage> InspectMachine(const std::string& uri, const std::string& name);
 
 // Stops the domain (ACPI, then forced after `grace`), undefines it and deletes
 // the seed volume. Missing pieces are not an error: deleting twice is fine.

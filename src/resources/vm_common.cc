@@ -1,13 +1,10 @@
 #include "resources/vm_common.h"
 
-#include <crypt.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include <cstdlib>
 
 #include "base/strings.h"
 #include "libvirt/connection.h"
+#include "resources/guest.h"
 #include "value/accessors.h"
 
 namespace pgha::resources {
@@ -17,37 +14,6 @@ using value::Diagnostics;
 using value::GetString;
 using value::Path;
 using value::Value;
-
-std::string Sha256Hex(const std::string& data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out.push_back(hex[c >> 4]);
-    out.push_back(hex[c & 15]);
-  }
-  return out;
-}
-
-// A stable MAC in QEMU's 52:54:00 range, so network-config can match the NIC
-// even when the user leaves the MAC to us.
-std::string DerivedMac(const std::string& name, size_t index) {
-  std::string h = Sha256Hex(pgha::StrCat(name, "/", index));
-  return pgha::StrCat("52:54:00:", h.substr(0, 2), ":", h.substr(2, 2), ":", h.substr(4, 2));
-}
-
-// SHA-512 crypt with a salt derived from host and password: the same input
-// renders the same user-data (stable plans), and no two hosts share a hash.
-std::string HashPassword(const std::string& host, const std::string& password) {
-  static const char* alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  const std::string h = Sha256Hex(pgha::StrCat("pgha-salt/", host, "/", password));
-  std::string salt = "$6$";
-  for (size_t i = 0; i < 16; ++i) salt.push_back(alphabet[static_cast<unsigned char>(h[i]) % 64]);
-  struct crypt_data data = {};
-  const char* hashed = crypt_r(password.c_str(), salt.c_str(), &data);
-  return hashed ? std::string(hashed) : "";
-}
 
 const std::vector<Value>& Blocks(const Value& config, const std::string& name) {
   static const std::vector<Value> kEmpty;
@@ -65,14 +31,6 @@ std::string ResolveUri(const Value& state, const Context& ctx) {
     uri = env && *env ? env : "qemu:///system";
   }
   return uri;
-}
-
-std::string AdvertisedIp(const Value& config) {
-  for (const char* kind : {"network_interface", "macvtap_interface"}) {
-    const auto& blocks = Blocks(config, kind);
-    if (!blocks.empty()) return GetString(blocks.front(), "ip");
-  }
-  return "";
 }
 
 void ValidateVm(const Value& config, Diagnostics& diags) {
@@ -124,10 +82,9 @@ void PlanVmDefaults(const Value& config, Value& planned) {
   }
 }
 
-absl::StatusOr<RenderedVm> PrepareVm(const Value& planned, const Context& ctx) {
-  RenderedVm out;
+absl::StatusOr<MachineSpec> PrepareMachine(const Value& planned, const Context& ctx) {
+  MachineSpec m;
   const std::string name = GetString(planned, "name");
-  MachineSpec& m = out.machine;
   m.uri = ResolveUri(planned, ctx);
   m.seed_pool = GetString(planned, "cloud_init_volume_pool");
   m.seed_volume = GetString(planned, "cloud_init_volume_name", name + "-cloud-init.iso");
@@ -187,51 +144,18 @@ absl::StatusOr<RenderedVm> PrepareVm(const Value& planned, const Context& ctx) {
         nic.host_device = GetString(block, "interface");
       }
       d.interfaces.push_back(nic);
-      cloudinit::NetworkInterface net;
-      net.name = pgha::StrCat("eth", nic_index);
-      net.mac = mac;
-      net.addresses = {pgha::StrCat(GetString(block, "ip"), "/", value::GetInt(block, "prefix_length"))};
-      net.gateway = GetString(block, "gateway");
-      net.dns_servers = value::GetStrings(block, "dns_servers");
-      out.interfaces.push_back(net);
       ++nic_index;
     }
   }
 
-  cloudinit::CloudConfig& c = out.cloud_config;
-  c.hostname = name;
-  cloudinit::User admin;
-  admin.name = GetString(planned, "ssh_admin_user", "ubuntu");
-  admin.sudo = "ALL=(ALL) NOPASSWD:ALL";
-  admin.groups = {"sudo"};
-  if (const std::string key = GetString(planned, "ssh_admin_public_key"); !key.empty()) {
-    admin.ssh_authorized_keys = {key};
-  }
-  if (const std::string pw = GetString(planned, "admin_user_password"); !pw.empty()) {
-    admin.hashed_password = HashPassword(name, pw);
-  }
-  c.users = {admin};
-  c.final_message = pgha::StrCat("pgha: ", name, " configured after $UPTIME seconds");
-  return out;
+  return m;
 }
 
-SeedDocuments SealDocuments(const cloudinit::CloudConfig& config,
-                            const std::vector<cloudinit::NetworkInterface>& interfaces, const std::string& hostname,
-                            std::string* digest) {
-  SeedDocuments docs;
-  docs.user_data = cloudinit::RenderUserData(config);
-  docs.network_config = cloudinit::RenderNetworkConfig(interfaces);
-  *digest = Sha256Hex(docs.user_data + "\n---\n" + docs.network_config);
-  docs.meta_data = cloudinit::RenderMetaData(pgha::StrCat("pgha-", digest->substr(0, 16)), hostname);
-  return docs;
-}
-
-Value WithMachineState(const Value& planned, const MachineState& state, const SeedDocuments& seed,
-                       const std::string& digest) {
+Value WithMachineState(const Value& planned, const MachineState& state, const GuestDocuments& docs) {
   Value s = planned;
   s = s.WithAttr("id", Value::String(state.uuid));
-  s = s.WithAttr("user_data", Value::String(seed.user_data));
-  s = s.WithAttr("user_data_digest", Value::String(digest));
+  s = s.WithAttr("user_data", Value::String(docs.seed.user_data));
+  s = s.WithAttr("user_data_digest", Value::String(docs.digest));
   return s;
 }
 

@@ -62,13 +62,18 @@ absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& m) {
   if (m.bootstrap_auth) {
     auto script = cloudinit::EmbeddedTemplate("etcd/bootstrap-auth.sh");
     if (!script.ok()) return script.status();
-    // A shell-quoted assignment: single quotes, with each ' written as '\''.
-    std::string quoted = "'";
-    for (char c : m.root_password) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    quoted += "'";
     out.files.push_back({"/usr/local/sbin/pgha-etcd-bootstrap-auth", std::string(*script), "root:root", "0700", false});
-    out.files.push_back({"/etc/etcd/pgha-auth.env", pgha::StrCat("ROOT_PASSWORD=", quoted, "\n"), "root:root", "0600",
-                         false});
+    out.files.push_back({"/etc/etcd/pgha-auth/root.env", pgha::StrCat("ROOT_PASSWORD=", ShellQuote(m.root_password), "\n"),
+                         "root:root", "0600", false});
+    // One file per user: NAME, PASSWORD and PREFIX as shell-quoted assignments.
+    for (size_t i = 0; i < m.users.size(); ++i) {
+      const EtcdUser& u = m.users[i];
+      if (auto st = CheckToken("etcd user name", u.name); !st.ok()) return st;
+      out.files.push_back({pgha::StrCat("/etc/etcd/pgha-auth/user-", i, ".env"),
+                           pgha::StrCat("NAME=", ShellQuote(u.name), "\nPASSWORD=", ShellQuote(u.password),
+                                        "\nPREFIX=", ShellQuote(u.key_prefix), "\n"),
+                           "root:root", "0600", false});
+    }
     out.runcmd.push_back({"/usr/local/sbin/pgha-etcd-bootstrap-auth"});
   }
   return out;

@@ -9,9 +9,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "cloudinit/documents.h"
+#include "roles/pieces.h"
 
 namespace pgha::roles {
+
+// A user the auth bootstrap creates, with readwrite on one key prefix
+// (e.g. Patroni's /service/).
+struct EtcdUser {
+  std::string name;
+  std::string password;
+  std::string key_prefix;
+};
 
 struct EtcdMember {
   std::string name;
@@ -26,14 +34,8 @@ struct EtcdMember {
   bool client_cert_auth = true;
   bool bootstrap_auth = false;
   std::string root_password;
+  std::vector<EtcdUser> users;
   std::string ca_cert, server_cert, server_key;
-};
-
-struct RolePieces {
-  std::vector<cloudinit::WriteFile> files;
-  std::vector<std::vector<std::string>> runcmd;
-  std::vector<std::string> packages;
-  std::string data_path;
 };
 
 absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& member);

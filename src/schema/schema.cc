@@ -264,9 +264,18 @@ const NestedBlock* Block::FindBlock(std::string_view name) const {
 namespace {
 
 // Splices the attributes and blocks of each fragment named in "include"
-// ahead of the document's own, so shared inputs are declared once.
+// ahead of the document's own (in any block, nested ones too), so shared
+// inputs are declared once.
 absl::Status ApplyIncludes(json& j, const std::map<std::string, json, std::less<>>& fragments) {
-  if (!j.contains("include")) return absl::OkStatus();
+  if (!j.contains("include")) {
+    // Nested blocks may include fragments of their own (shared attribute groups).
+    if (j.contains("blocks")) {
+      for (auto& b : j["blocks"]) {
+        if (auto s = ApplyIncludes(b, fragments); !s.ok()) return s;
+      }
+    }
+    return absl::OkStatus();
+  }
   json attributes = json::array();
   json blocks = json::array();
   for (const auto& name : j["include"]) {
@@ -282,7 +291,7 @@ absl::Status ApplyIncludes(json& j, const std::map<std::string, json, std::less<
   j["attributes"] = std::move(attributes);
   j["blocks"] = std::move(blocks);
   j.erase("include");
-  return absl::OkStatus();
+  return ApplyIncludes(j, fragments);
 }
 
 }  // namespace

@@ -41,4 +41,23 @@ std::vector<std::string> GetStrings(const Value& obj, const std::string& name) {
 
 bool IsSet(const Value& obj, const std::string& name) { return Known(obj, name) != nullptr; }
 
+const Value& Attr(const Value& obj, const std::string& name) {
+  static const Value kNull;
+  const Value* v = Known(obj, name);
+  return v ? *v : kNull;
+}
+
+const std::vector<Value>& Elements(const Value& obj, const std::string& name) {
+  static const std::vector<Value> kEmpty;
+  const Value* v = Known(obj, name);
+  if (!v) return kEmpty;
+  const auto kind = v->type().kind();
+  return kind == Type::Kind::kList || kind == Type::Kind::kSet || kind == Type::Kind::kTuple ? v->Elements() : kEmpty;
+}
+
+std::string GetNumberText(const Value& obj, const std::string& name, std::string fallback) {
+  const Value* v = Known(obj, name);
+  return v && v->type().kind() == Type::Kind::kNumber ? v->AsNumber().ToString() : fallback;
+}
+
 }  // namespace pgha::value

@@ -17,5 +17,12 @@ bool GetBool(const Value& obj, const std::string& name, bool fallback = false);
 std::vector<std::string> GetStrings(const Value& obj, const std::string& name);
 // True when the attribute is known and not null.
 bool IsSet(const Value& obj, const std::string& name);
+// The attribute when known and not null; otherwise a null value (also for a
+// missing attribute), so optional blocks read like empty ones.
+const Value& Attr(const Value& obj, const std::string& name);
+// A list, set or map's elements when known; empty otherwise.
+const std::vector<Value>& Elements(const Value& obj, const std::string& name);
+// A number exactly as written (e.g. "0.5"), or fallback.
+std::string GetNumberText(const Value& obj, const std::string& name, std::string fallback = "");
 
 }  // namespace pgha::value

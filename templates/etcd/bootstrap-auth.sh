@@ -1,9 +1,11 @@
 #!/bin/sh
 # Run once by cloud-init on the member that bootstraps authentication: waits
-# for the cluster, creates root (and its role), then enables auth. Values
-# come from /etc/etcd/pgha-auth.env (mode 0600), never from this script's text.
+# for the cluster, creates root (and its role) and the users pgha was given
+# (each with readwrite on its key prefix), then enables auth. Values come
+# from /etc/etcd/pgha-auth/*.env (mode 0600), never from this script's text,
+# and the directory is removed afterwards.
 set -eu
-. /etc/etcd/pgha-auth.env
+dir=/etc/etcd/pgha-auth
 ctl() {
   ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 \
     --cacert=/etc/etcd/tls/ca.crt --cert=/etc/etcd/tls/server.crt --key=/etc/etcd/tls/server.key "$@"
@@ -14,6 +16,13 @@ until ctl endpoint health >/dev/null 2>&1; do
   [ "$i" -lt 600 ] || { echo "etcd never became healthy" >&2; exit 1; }
   sleep 1
 done
+marker=/var/lib/etcd/pgha-auth-bootstrapped
+if [ -e "$marker" ]; then
+  # A later cloud-init instance (new documents): authentication is already on.
+  rm -rf "$dir"
+  exit 0
+fi
+. "$dir/root.env"
 if ! ctl user get root >/dev/null 2>&1; then
   if [ -n "${ROOT_PASSWORD:-}" ]; then
     printf '%s\n' "$ROOT_PASSWORD" | ctl user add root --interactive=false
@@ -23,5 +32,17 @@ if ! ctl user get root >/dev/null 2>&1; then
   ctl role add root >/dev/null 2>&1 || true
   ctl user grant-role root root
 fi
+for f in "$dir"/user-*.env; do
+  [ -e "$f" ] || continue
+  NAME='' PASSWORD='' PREFIX=''
+  . "$f"
+  if ! ctl user get "$NAME" >/dev/null 2>&1; then
+    printf '%s\n' "$PASSWORD" | ctl user add "$NAME" --interactive=false
+  fi
+  ctl role add "$NAME-rw" >/dev/null 2>&1 || true
+  ctl role grant-permission "$NAME-rw" --prefix=true readwrite "$PREFIX"
+  ctl user grant-role "$NAME" "$NAME-rw"
+done
 ctl auth enable
-rm -f /etc/etcd/pgha-auth.env
+touch "$marker"
+rm -rf "$dir"

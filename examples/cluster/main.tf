@@ -1,0 +1,244 @@
+# The example cluster: 3 etcd members, 3 PostgreSQL nodes under Patroni and
+# one HAProxy load balancer, as libvirt VMs, with every certificate issued by
+# pgha_certificate. It mirrors the modules' examples (see
+# docs/migrating-from-modules.md) in one provider.
+#
+# `scripts/up cluster` creates the network, the OS volumes and the passwords,
+# then applies this. Set `macvtap_interface` to attach the VMs to a host
+# interface instead of a libvirt network.
+terraform {
+  required_providers {
+    pgha = { source = "registry.terraform.io/pgha/pgha" }
+  }
+}
+
+provider "pgha" {}
+
+locals {
+  prefix = var.name_prefix
+  etcd = {
+    "${local.prefix}etcd-1" = "${var.subnet_prefix}.11"
+    "${local.prefix}etcd-2" = "${var.subnet_prefix}.12"
+    "${local.prefix}etcd-3" = "${var.subnet_prefix}.13"
+  }
+  postgres = {
+    "${local.prefix}postgres-1" = "${var.subnet_prefix}.21"
+    "${local.prefix}postgres-2" = "${var.subnet_prefix}.22"
+    "${local.prefix}postgres-3" = "${var.subnet_prefix}.23"
+  }
+  lb_name = "${local.prefix}lb-1"
+  lb_ip   = "${var.subnet_prefix}.30"
+
+  # One interface per VM: on the libvirt network, or macvtap on a host interface.
+  use_macvtap = var.macvtap_interface != ""
+}
+
+# --- certificates ---------------------------------------------------------
+
+resource "pgha_certificate" "ca" {
+  common_name           = "pgha example CA"
+  organization          = "pgha"
+  is_ca                 = true
+  key_algorithm         = "ECDSA_P384"
+  allowed_uses          = ["cert_signing", "crl_signing", "digital_signature"]
+  validity_period_hours = 87600
+}
+
+resource "pgha_certificate" "etcd" {
+  for_each = local.etcd
+
+  common_name        = each.key
+  ip_addresses       = [each.value, "127.0.0.1"]
+  allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+# Patroni's etcd client certificate has no CN: etcd 3.4's gateway refuses one
+# when authentication is on; Patroni's identity is its etcd user.
+resource "pgha_certificate" "patroni_etcd_client" {
+  organization       = "pgha"
+  allowed_uses       = ["digital_signature", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+# PostgreSQL and Patroni's REST API: the node's name for HAProxy's verifyhost,
+# its address, the load balancer's address (clients verify the server
+# through it) and localhost.
+resource "pgha_certificate" "postgres" {
+  for_each = local.postgres
+
+  common_name        = each.key
+  dns_names          = [each.key, "localhost"]
+  ip_addresses       = [each.value, local.lb_ip, "127.0.0.1"]
+  allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+resource "pgha_certificate" "haproxy_client" {
+  common_name        = "haproxy"
+  allowed_uses       = ["digital_signature", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+# --- etcd -----------------------------------------------------------------
+
+resource "pgha_etcd_member" "etcd" {
+  for_each = local.etcd
+
+  name                   = each.key
+  domain_type            = var.domain_type
+  vcpus                  = var.vcpus
+  memory                 = var.memory
+  volume_id              = var.os_volume_ids[each.key]
+  cloud_init_volume_pool = var.pool
+  ssh_admin_public_key   = var.ssh_admin_public_key
+  install_dependencies   = var.install_dependencies
+  running                = var.running
+  shutdown_timeout       = var.shutdown_timeout
+
+  dynamic "network_interface" {
+    for_each = local.use_macvtap ? [] : [each.value]
+    content {
+      network_name  = var.network
+      ip            = network_interface.value
+      prefix_length = 24
+    }
+  }
+  dynamic "macvtap_interface" {
+    for_each = local.use_macvtap ? [each.value] : []
+    content {
+      interface     = var.macvtap_interface
+      ip            = macvtap_interface.value
+      prefix_length = 24
+    }
+  }
+
+  etcd {
+    grpc_gateway_enabled = true # Patroni 3.0 speaks the v3 JSON gateway
+    client_cert_auth     = true
+  }
+
+  cluster {
+    is_initializing = true
+    initial_token   = "${local.prefix}pgha"
+    initial_members = [for name, ip in local.etcd : { name = name, ip = ip }]
+  }
+
+  authentication_bootstrap {
+    bootstrap = each.key == "${local.prefix}etcd-1"
+    users = [{
+      name       = "patroni"
+      password   = var.etcd_patroni_password
+      key_prefix = "/service/"
+    }]
+  }
+
+  tls {
+    ca_cert     = pgha_certificate.ca.cert_pem
+    server_cert = pgha_certificate.etcd[each.key].chain_pem
+    server_key  = pgha_certificate.etcd[each.key].private_key_pem
+  }
+}
+
+# --- PostgreSQL -----------------------------------------------------------
+
+resource "pgha_postgres_node" "postgres" {
+  for_each = local.postgres
+
+  name                   = each.key
+  domain_type            = var.domain_type
+  vcpus                  = var.vcpus
+  memory                 = var.memory
+  volume_id              = var.os_volume_ids[each.key]
+  cloud_init_volume_pool = var.pool
+  ssh_admin_public_key   = var.ssh_admin_public_key
+  install_dependencies   = var.install_dependencies
+  running                = var.running
+  shutdown_timeout       = var.shutdown_timeout
+
+  dynamic "network_interface" {
+    for_each = local.use_macvtap ? [] : [each.value]
+    content {
+      network_name  = var.network
+      ip            = network_interface.value
+      prefix_length = 24
+    }
+  }
+  dynamic "macvtap_interface" {
+    for_each = local.use_macvtap ? [each.value] : []
+    content {
+      interface     = var.macvtap_interface
+      ip            = macvtap_interface.value
+      prefix_length = 24
+    }
+  }
+
+  postgres {
+    params              = { max_connections = "100", wal_keep_size = "256MB" }
+    superuser_password  = var.postgres_superuser_password
+    replicator_password = var.postgres_replicator_password
+    rewind_password     = var.postgres_rewind_password
+    ca_cert             = pgha_certificate.ca.cert_pem
+    server_cert         = pgha_certificate.postgres[each.key].chain_pem
+    server_key          = pgha_certificate.postgres[each.key].private_key_pem
+  }
+
+  etcd {
+    endpoints   = [for ip in values(local.etcd) : "${ip}:2379"]
+    ca_cert     = pgha_certificate.ca.cert_pem
+    username    = "patroni"
+    password    = var.etcd_patroni_password
+    client_cert = pgha_certificate.patroni_etcd_client.cert_pem
+    client_key  = pgha_certificate.patroni_etcd_client.private_key_pem
+  }
+
+  patroni {
+    scope        = "${local.prefix}pgha"
+    cluster_size = length(local.postgres)
+  }
+
+  depends_on = [pgha_etcd_member.etcd]
+}
+
+# --- load balancer --------------------------------------------------------
+
+resource "pgha_haproxy_lb" "lb" {
+  name                   = local.lb_name
+  domain_type            = var.domain_type
+  vcpus                  = var.vcpus
+  memory                 = var.memory
+  volume_id              = var.os_volume_ids[local.lb_name]
+  cloud_init_volume_pool = var.pool
+  ssh_admin_public_key   = var.ssh_admin_public_key
+  install_dependencies   = var.install_dependencies
+  running                = var.running
+  shutdown_timeout       = var.shutdown_timeout
+
+  dynamic "network_interface" {
+    for_each = local.use_macvtap ? [] : [local.lb_ip]
+    content {
+      network_name  = var.network
+      ip            = network_interface.value
+      prefix_length = 24
+    }
+  }
+  dynamic "macvtap_interface" {
+    for_each = local.use_macvtap ? [local.lb_ip] : []
+    content {
+      interface     = var.macvtap_interface
+      ip            = macvtap_interface.value
+      prefix_length = 24
+    }
+  }
+
+  haproxy {
+    postgres_nodes      = [for name, ip in local.postgres : { name = name, ip = ip }]
+    patroni_ca_cert     = pgha_certificate.ca.cert_pem
+    patroni_client_cert = pgha_certificate.haproxy_client.cert_pem
+    patroni_client_key  = pgha_certificate.haproxy_client.private_key_pem
+  }
+}

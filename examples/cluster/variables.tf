@@ -1,0 +1,91 @@
+variable "name_prefix" {
+  description = "Prefix of every VM's name, so several copies can share a hypervisor."
+  type        = string
+  default     = "pgha-"
+}
+
+variable "subnet_prefix" {
+  description = "First three octets of the /24 the VMs live in."
+  type        = string
+  default     = "10.214.0"
+}
+
+variable "os_volume_ids" {
+  description = "OS disk per VM name (libvirt volume ids, e.g. from libvirt_volume resources)."
+  type        = map(string)
+}
+
+variable "pool" {
+  description = "Storage pool for the cloud-init volumes."
+  type        = string
+}
+
+variable "network" {
+  description = "The libvirt network the VMs join (unless macvtap_interface is set)."
+  type        = string
+  default     = ""
+}
+
+variable "macvtap_interface" {
+  description = "A host interface to attach the VMs to with macvtap instead of a libvirt network."
+  type        = string
+  default     = ""
+}
+
+variable "domain_type" {
+  description = "kvm where hardware virtualisation works, qemu (emulation) elsewhere."
+  type        = string
+  default     = "kvm"
+}
+
+variable "vcpus" {
+  type    = number
+  default = 2
+}
+
+variable "memory" {
+  description = "MiB per VM."
+  type        = number
+  default     = 2048
+}
+
+variable "install_dependencies" {
+  description = "Let cloud-init install the services from Debian; false for an image that has them."
+  type        = bool
+  default     = true
+}
+
+variable "running" {
+  type    = bool
+  default = true
+}
+
+variable "shutdown_timeout" {
+  type    = number
+  default = 60
+}
+
+variable "ssh_admin_public_key" {
+  type    = string
+  default = null
+}
+
+variable "etcd_patroni_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "postgres_superuser_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "postgres_replicator_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "postgres_rewind_password" {
+  type      = string
+  sensitive = true
+}

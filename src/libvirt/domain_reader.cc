@@ -1,0 +1,118 @@
+#include "libvirt/domain_reader.h"
+
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+#include <memory>
+
+#include "base/strings.h"
+
+namespace pgha::libvirt {
+namespace {
+
+struct DocFree {
+  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+};
+struct ContextFree {
+  void operator()(xmlXPathContext* c) const { xmlXPathFreeContext(c); }
+};
+struct ObjectFree {
+  void operator()(xmlXPathObject* o) const { xmlXPathFreeObject(o); }
+};
+
+class Reader {
+ public:
+  explicit Reader(xmlDoc* doc) : ctx_(xmlXPathNewContext(doc)) {}
+
+  // Nodes matching `xpath` below `at` (the document when null).
+  std::vector<xmlNode*> Nodes(const char* xpath, xmlNode* at = nullptr) const {
+    ctx_->node = at ? at : xmlDocGetRootElement(ctx_->doc);
+    std::unique_ptr<xmlXPathObject, ObjectFree> result(
+        xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(xpath), ctx_.get()));
+    std::vector<xmlNode*> out;
+    if (result && result->nodesetval) {
+      for (int i = 0; i < result->nodesetval->nodeNr; ++i) out.push_back(result->nodesetval->nodeTab[i]);
+    }
+    return out;
+  }
+
+  // Text of the first node matching `xpath` (an element's content or an attribute's value).
+  std::string Text(const char* xpath, xmlNode* at = nullptr) const {
+    auto nodes = Nodes(xpath, at);
+    if (nodes.empty()) return "";
+    xmlChar* content = xmlNodeGetContent(nodes.front());
+    std::string out = content ? reinterpret_cast<const char*>(content) : "";
+    xmlFree(content);
+    return out;
+  }
+
+ private:
+  std::unique_ptr<xmlXPathContext, ContextFree> ctx_;
+};
+
+int64_t ToInt(const std::string& text) {
+  try {
+    return text.empty() ? 0 : std::stoll(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// libvirt reports memory in KiB unless a unit says otherwise.
+int64_t MemoryMib(const std::string& amount, const std::string& unit) {
+  const int64_t n = ToInt(amount);
+  if (unit == "MiB" || unit == "M") return n;
+  if (unit == "GiB" || unit == "G") return n * 1024;
+  if (unit == "b" || unit == "bytes") return n / (1024 * 1024);
+  return n / 1024;
+}
+
+}  // namespace
+
+absl::StatusOr<DomainSpec> ParseDomainXml(const std::string& xml) {
+  std::unique_ptr<xmlDoc, DocFree> doc(
+      xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                                                         XML_PARSE_NOWARNING));
+  if (!doc) return absl::InvalidArgumentError("the domain's XML does not parse");
+  Reader r(doc.get());
+  DomainSpec spec;
+  spec.name = r.Text("/domain/name");
+  spec.type = r.Text("/domain/@type");
+  spec.memory_mib = MemoryMib(r.Text("/domain/memory"), r.Text("/domain/memory/@unit"));
+  spec.vcpus = ToInt(r.Text("/domain/vcpu"));
+  spec.cpu_mode = r.Text("/domain/cpu/@mode");
+  spec.cpu_model = r.Text("/domain/cpu/model");
+  spec.kernel = r.Text("/domain/os/kernel");
+  spec.initrd = r.Text("/domain/os/initrd");
+  spec.cmdline = r.Text("/domain/os/cmdline");
+  spec.description = r.Text("/domain/description");
+  spec.watchdog_model = r.Text("/domain/devices/watchdog/@model");
+  for (xmlNode* node : r.Nodes("/domain/devices/disk")) {
+    DiskSpec d;
+    d.device = r.Text("@device", node) == "cdrom" ? DiskSpec::Device::kCdrom : DiskSpec::Device::kDisk;
+    d.format = r.Text("driver/@type", node);
+    d.source_file = r.Text("source/@file", node);
+    d.target_dev = r.Text("target/@dev", node);
+    d.bus = r.Text("target/@bus", node);
+    d.read_only = !r.Nodes("readonly", node).empty();
+    spec.disks.push_back(d);
+  }
+  for (xmlNode* node : r.Nodes("/domain/devices/interface")) {
+    InterfaceSpec i;
+    const std::string type = r.Text("@type", node);
+    if (type == "network") {
+      i.kind = InterfaceSpec::Kind::kNetwork;
+      i.network = r.Text("source/@network", node);
+    } else if (type == "direct") {
+      i.kind = InterfaceSpec::Kind::kMacvtap;
+      i.host_device = r.Text("source/@dev", node);
+    } else {
+      return absl::InvalidArgumentError(pgha::StrCat("interface of type \"", type, "\" is not one pgha manages"));
+    }
+    i.mac = r.Text("mac/@address", node);
+    spec.interfaces.push_back(i);
+  }
+  return spec;
+}
+
+}  // namespace pgha::libvirt

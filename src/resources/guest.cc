@@ -1,0 +1,240 @@
+#include "resources/guest.h"
+
+#include <arpa/inet.h>
+#include <crypt.h>
+#include <openssl/sha.h>
+
+#include <regex>
+
+#include "base/strings.h"
+#include "roles/host_agents.h"
+#include "value/accessors.h"
+
+namespace pgha::resources {
+namespace {
+
+using value::Attr;
+using value::Diagnostics;
+using value::Elements;
+using value::GetBool;
+using value::GetInt;
+using value::GetString;
+using value::GetStrings;
+using value::Path;
+using value::Value;
+
+// SHA-512 crypt with a salt derived from host and password: the same input
+// renders the same user-data (stable plans), and no two hosts share a hash.
+std::string HashPassword(const std::string& host, const std::string& password) {
+  static const char* alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  const std::string h = Sha256Hex(pgha::StrCat("pgha-salt/", host, "/", password));
+  std::string salt = "$6$";
+  for (size_t i = 0; i < 16; ++i) salt.push_back(alphabet[static_cast<unsigned char>(h[i]) % 64]);
+  struct crypt_data data = {};
+  const char* hashed = crypt_r(password.c_str(), salt.c_str(), &data);
+  return hashed ? std::string(hashed) : "";
+}
+
+std::vector<cloudinit::NetworkInterface> Interfaces(const Value& config) {
+  std::vector<cloudinit::NetworkInterface> out;
+  const std::string name = GetString(config, "name");
+  size_t index = 0;
+  for (const Value* block : InterfaceBlocks(config)) {
+    cloudinit::NetworkInterface net;
+    net.name = pgha::StrCat("eth", index);
+    net.mac = GetString(*block, "mac");
+    if (net.mac.empty()) net.mac = DerivedMac(name, index);
+    net.addresses = {pgha::StrCat(GetString(*block, "ip"), "/", GetInt(*block, "prefix_length"))};
+    net.gateway = GetString(*block, "gateway");
+    net.dns_servers = GetStrings(*block, "dns_servers");
+    out.push_back(net);
+    ++index;
+  }
+  return out;
+}
+
+std::vector<roles::TimeSource> Sources(const Value& chrony, const std::string& name) {
+  std::vector<roles::TimeSource> out;
+  for (const auto& s : Elements(chrony, name)) out.push_back({GetString(s, "url"), GetStrings(s, "options")});
+  return out;
+}
+
+roles::HostAgents HostAgentsFrom(const Value& config, const RoleOutput& role) {
+  roles::HostAgents agents;
+  const Value& chrony = Attr(config, "chrony");
+  if (GetBool(chrony, "enabled", false)) {
+    roles::Chrony c;
+    c.servers = Sources(chrony, "servers");
+    c.pools = Sources(chrony, "pools");
+    const Value& makestep = Attr(chrony, "makestep");
+    if (!makestep.IsNull()) {
+      c.makestep_threshold = value::GetNumberText(makestep, "threshold", "1");
+      c.makestep_limit = GetInt(makestep, "limit", 3);
+    }
+    agents.chrony = c;
+  }
+  const Value& exporter = Attr(config, "node_exporter");
+  if (GetBool(exporter, "enabled", true)) {
+    agents.node_exporter = roles::NodeExporter{GetString(exporter, "listen_address", ":9100")};
+  }
+  const Value& fb = Attr(config, "fluentbit");
+  if (GetBool(fb, "enabled", false)) {
+    roles::FluentBit f;
+    f.service_tag = GetString(fb, "service_tag", role.service);
+    f.service_unit = role.unit;
+    f.node_exporter_tag = GetString(fb, "node_exporter_tag", "node-exporter");
+    f.buffer_total_limit_size = GetString(fb, "buffer_total_limit_size");
+    const Value& forward = Attr(fb, "forward");
+    if (!forward.IsNull()) {
+      f.forward = roles::FluentBitForward{GetString(forward, "domain"), GetInt(forward, "port", 24224),
+                                          GetString(forward, "hostname", GetString(config, "name")),
+                                          GetString(forward, "shared_key"), GetString(forward, "ca_cert")};
+    }
+    const Value& dynamic = Attr(fb, "dynamic_config");
+    if (GetBool(dynamic, "enabled", false)) {
+      f.dynamic_config = roles::FluentBitEtcdSource{
+          GetString(dynamic, "etcd_key_prefix"), GetStrings(dynamic, "etcd_endpoints"),
+          GetString(dynamic, "ca_cert"),         GetString(dynamic, "client_cert"),
+          GetString(dynamic, "client_key"),      GetString(dynamic, "username"),
+          GetString(dynamic, "password")};
+    }
+    agents.fluentbit = f;
+  }
+  return agents;
+}
+
+void RemoveDuplicates(std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
+  }
+  items = std::move(out);
+}
+
+}  // namespace
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : digest) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
+}
+
+std::string DerivedMac(const std::string& vm_name, size_t index) {
+  std::string h = Sha256Hex(pgha::StrCat(vm_name, "/", index));
+  return pgha::StrCat("52:54:00:", h.substr(0, 2), ":", h.substr(2, 2), ":", h.substr(4, 2));
+}
+
+std::vector<const Value*> InterfaceBlocks(const Value& config) {
+  std::vector<const Value*> out;
+  for (const char* kind : {"network_interface", "macvtap_interface"}) {
+    for (const auto& block : Elements(config, kind)) out.push_back(&block);
+  }
+  return out;
+}
+
+std::string AdvertisedIp(const Value& config) {
+  auto blocks = InterfaceBlocks(config);
+  return blocks.empty() ? "" : GetString(*blocks.front(), "ip");
+}
+
+std::string AdvertisedNetwork(const Value& config) {
+  auto blocks = InterfaceBlocks(config);
+  if (blocks.empty()) return "";
+  const std::string ip = GetString(*blocks.front(), "ip");
+  const int64_t prefix = GetInt(*blocks.front(), "prefix_length", -1);
+  const bool v6 = ip.find(':') != std::string::npos;
+  unsigned char bytes[16] = {};
+  if (prefix < 0 || prefix > (v6 ? 128 : 32) || inet_pton(v6 ? AF_INET6 : AF_INET, ip.c_str(), bytes) != 1) return "";
+  const size_t size = v6 ? 16 : 4;
+  for (size_t i = 0; i < size; ++i) {
+    const int64_t keep = std::clamp<int64_t>(prefix - static_cast<int64_t>(i) * 8, 0, 8);
+    bytes[i] &= static_cast<unsigned char>(0xff << (8 - keep));
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, text, sizeof(text));
+  return pgha::StrCat(text, "/", prefix);
+}
+
+void ValidateGuest(const Value& config, Diagnostics& diags) {
+  const Value& fb = Attr(config, "fluentbit");
+  if (GetBool(fb, "enabled", false)) {
+    const Value& dynamic = Attr(fb, "dynamic_config");
+    const bool dynamic_on = GetBool(dynamic, "enabled", false);
+    // Unknown values (from other resources) are judged at apply time.
+    if (fb.GetAttr("forward").IsNull() && !dynamic_on && fb.GetAttr("dynamic_config").IsWhollyKnown()) {
+      diags.AddError("Nowhere to send logs",
+                     "fluentbit is enabled but has neither a forward destination nor dynamic_config from etcd.",
+                     Path::Of("fluentbit"));
+    }
+    if (dynamic_on) {
+      const bool cert = !Attr(dynamic, "client_cert").IsNull();
+      const bool key = !Attr(dynamic, "client_key").IsNull();
+      const bool user = !Attr(dynamic, "username").IsNull();
+      if (cert != key && dynamic.GetAttr("client_cert").IsKnown() && dynamic.GetAttr("client_key").IsKnown()) {
+        diags.AddError("Incomplete client certificate", "Give client_cert and client_key together.",
+                       Path::Of("fluentbit").Attr("dynamic_config").Attr(cert ? "client_key" : "client_cert"));
+      }
+      if (!cert && !user && dynamic.GetAttr("client_cert").IsKnown() && dynamic.GetAttr("username").IsKnown()) {
+        diags.AddError("No etcd credentials",
+                       "dynamic_config needs client_cert and client_key, or username and password, to read from etcd.",
+                       Path::Of("fluentbit").Attr("dynamic_config"));
+      }
+    }
+  }
+  const Value& exporter = Attr(config, "node_exporter");
+  const Value& listen = Attr(exporter, "listen_address");
+  static const std::regex listen_pattern(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$)");
+  if (listen.IsKnown() && !std::regex_match(listen.AsString(), listen_pattern)) {
+    diags.AddError("Invalid listen address",
+                   pgha::StrCat("\"", listen.AsString(), "\" is not [host]:port, e.g. :9100 or 10.0.0.5:9100."),
+                   Path::Of("node_exporter").Attr("listen_address"));
+  }
+}
+
+absl::StatusOr<GuestDocuments> RenderGuest(const Value& config, const RoleOutput& role,
+                                           const std::string& data_device) {
+  const std::string name = GetString(config, "name");
+  cloudinit::CloudConfig c;
+  c.hostname = name;
+  cloudinit::User admin;
+  admin.name = GetString(config, "ssh_admin_user", "ubuntu");
+  admin.sudo = "ALL=(ALL) NOPASSWD:ALL";
+  admin.groups = {"sudo"};
+  if (const std::string key = GetString(config, "ssh_admin_public_key"); !key.empty()) {
+    admin.ssh_authorized_keys = {key};
+  }
+  if (const std::string pw = GetString(config, "admin_user_password"); !pw.empty()) {
+    admin.hashed_password = HashPassword(name, pw);
+  }
+  c.users = {admin};
+  c.final_message = pgha::StrCat("pgha: ", name, " configured after $UPTIME seconds");
+
+  auto agents = roles::RenderHostAgents(HostAgentsFrom(config, role));
+  if (!agents.ok()) return agents.status();
+  // The agents first: time is set before the service starts.
+  roles::RolePieces pieces = *agents;
+  pieces.Append(role.pieces);
+  pieces.data_path = role.pieces.data_path;
+  c.write_files = pieces.files;
+  c.runcmd = pieces.runcmd;
+  if (GetBool(config, "install_dependencies", true)) {
+    c.packages = pieces.packages;
+    RemoveDuplicates(c.packages);
+  }
+  if (!data_device.empty() && !pieces.data_path.empty()) c.data_disk = cloudinit::DataDisk{data_device, pieces.data_path};
+
+  GuestDocuments out;
+  out.seed.user_data = cloudinit::RenderUserData(c);
+  out.seed.network_config = cloudinit::RenderNetworkConfig(Interfaces(config));
+  out.digest = Sha256Hex(out.seed.user_data + "\n---\n" + out.seed.network_config);
+  out.seed.meta_data = cloudinit::RenderMetaData(pgha::StrCat("pgha-", out.digest.substr(0, 16)), name);
+  return out;
+}
+
+}  // namespace pgha::resources

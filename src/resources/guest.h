@@ -1,0 +1,49 @@
+// The guest side of a pgha VM, rendered without touching libvirt: from the
+// inputs of schemas/fragments/guest.json, the VM's interfaces and a role's
+// pieces, the three NoCloud documents and their digest. Rendering is
+// deterministic (derived MACs, salted hashes from the inputs), so the
+// resources can show user_data at plan time, and the *_cloud_init data
+// sources render exactly what the resources would.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cloudinit/documents.h"
+#include "roles/pieces.h"
+#include "value/diagnostics.h"
+#include "value/value.h"
+
+namespace pgha::resources {
+
+// What a role contributes, and how the host agents refer to its service.
+struct RoleOutput {
+  roles::RolePieces pieces;
+  std::string service;  // default fluent-bit tag: etcd, patroni, haproxy
+  std::string unit;     // its systemd unit, e.g. etcd.service
+};
+
+struct GuestDocuments {
+  cloudinit::SeedDocuments seed;
+  std::string digest;  // SHA-256 over user-data and network-config
+};
+
+std::string Sha256Hex(const std::string& data);
+// A stable MAC in QEMU's 52:54:00 range for the VM's index-th NIC.
+std::string DerivedMac(const std::string& vm_name, size_t index);
+// The interface blocks in order (network_interface, then macvtap_interface
+// where the schema has it): the first one is what the service advertises.
+std::vector<const value::Value*> InterfaceBlocks(const value::Value& config);
+std::string AdvertisedIp(const value::Value& config);
+// The advertised interface's network as a CIDR (10.0.0.0/24), or "".
+std::string AdvertisedNetwork(const value::Value& config);
+
+// Rules for the guest inputs, at their attribute paths.
+void ValidateGuest(const value::Value& config, value::Diagnostics& diags);
+
+// data_device: the block device of a data disk ("/dev/vdb"), or "" for none.
+absl::StatusOr<GuestDocuments> RenderGuest(const value::Value& config, const RoleOutput& role,
+                                           const std::string& data_device);
+
+}  // namespace pgha::resources

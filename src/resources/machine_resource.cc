@@ -1,0 +1,222 @@
+#include "resources/machine_resource.h"
+
+#include "base/strings.h"
+#include "resources/machine.h"
+#include "resources/vm_common.h"
+#include "value/accessors.h"
+
+namespace pgha::resources {
+namespace {
+
+using value::Diagnostics;
+using value::GetBool;
+using value::GetString;
+using value::Value;
+
+// Attributes pgha computes rather than reads.
+constexpr const char* kOutputs[] = {"id", "user_data", "user_data_digest", "cloud_init_volume_name"};
+
+std::chrono::milliseconds ShutdownGrace(const Value& state) {
+  return std::chrono::seconds(value::GetInt(state, "shutdown_timeout", 60));
+}
+
+// True when every input the documents depend on is known.
+bool InputsKnown(const Value& planned) {
+  Value inputs = planned;
+  for (const char* name : kOutputs) inputs = inputs.WithAttr(name, Value::Null(planned.GetAttr(name).type()));
+  return inputs.IsWhollyKnown();
+}
+
+// An object of `type` with every attribute null.
+Value NullObject(const value::Type& type) {
+  std::map<std::string, Value> attrs;
+  for (const auto& [name, t] : type.attributes()) attrs.emplace(name, Value::Null(t));
+  return Value::Object(std::move(attrs));
+}
+
+}  // namespace
+
+absl::StatusOr<GuestDocuments> MachineResource::Render(const Value& planned) const {
+  auto role = role_->Render(planned);
+  if (!role.ok()) return role.status();
+  return RenderGuest(planned, *role, GetString(planned, "data_volume_id").empty() ? "" : "/dev/vdb");
+}
+
+void MachineResource::ValidateConfig(const Value& config, Diagnostics& diags) const {
+  ValidateVm(config, diags);
+  ValidateGuest(config, diags);
+  role_->Validate(config, diags);
+}
+
+void MachineResource::ModifyPlan(const Context&, const Value& prior, const Value& config, schema::PlannedChange& plan,
+                                 Diagnostics& diags) const {
+  if (plan.planned.IsNull()) return;
+  PlanVmDefaults(config, plan.planned);
+  Value& planned = plan.planned;
+  if (!InputsKnown(planned)) {
+    // Some input comes from a resource not applied yet: the documents are known after apply.
+    if (prior.IsNull() || !(planned == prior)) {
+      planned = planned.WithAttr("user_data", Value::Unknown(value::Type::String()));
+      planned = planned.WithAttr("user_data_digest", Value::Unknown(value::Type::String()));
+    }
+    return;
+  }
+  auto docs = Render(planned);
+  if (!docs.ok()) {
+    diags.AddError(pgha::StrCat("Cannot render the ", role_->noun(), "'s configuration"),
+                   std::string(docs.status().message()));
+    return;
+  }
+  // Known at plan time: a change shows as a diff and is applied in place.
+  planned = planned.WithAttr("user_data", Value::String(docs->seed.user_data));
+  planned = planned.WithAttr("user_data_digest", Value::String(docs->digest));
+}
+
+Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnostics& diags) const {
+  const std::string what = pgha::StrCat("Cannot create the ", role_->noun(), " VM");
+  auto docs = Render(planned);
+  if (!docs.ok()) {
+    diags.AddError(what, pgha::StrCat("rendering cloud-init failed: ", docs.status().message()));
+    return Value::Null(schema().type);
+  }
+  auto machine = PrepareMachine(planned, ctx);
+  if (!machine.ok()) {
+    diags.AddError(what, std::string(machine.status().message()));
+    return Value::Null(schema().type);
+  }
+  machine->seed = docs->seed;
+  role_->AdjustDomain(machine->domain);
+  auto state = CreateMachine(*machine, ctx.cancel);
+  if (!state.ok()) {
+    diags.AddError(what, std::string(state.status().message()));
+    return Value::Null(schema().type);
+  }
+  return WithMachineState(planned, *state, *docs);
+}
+
+Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics& diags) const {
+  auto machine = ReadMachine(ResolveUri(state, ctx), GetString(state, "name"));
+  if (!machine.ok()) {
+    diags.AddError(pgha::StrCat("Cannot read the ", role_->noun(), " VM"), std::string(machine.status().message()));
+    return state;
+  }
+  if (!machine->has_value()) return Value::Null(schema().type);  // deleted behind Terraform's back
+  const MachineState& m = **machine;
+  // What libvirt reports wins: a changed VM shows as a diff in the next plan.
+  Value s = state;
+  s = s.WithAttr("running", Value::Bool(m.running));
+  s = s.WithAttr("autostart", Value::Bool(m.autostart));
+  s = s.WithAttr("vcpus", Value::Int(m.vcpus));
+  s = s.WithAttr("memory", Value::Int(m.memory_mib));
+  s = s.WithAttr("id", Value::String(m.uuid));
+  return s;
+}
+
+Value MachineResource::Update(const Context& ctx, const Value& prior, const Value& planned, Diagnostics& diags) const {
+  const std::string what = pgha::StrCat("Cannot update the ", role_->noun(), " VM");
+  const std::string uri = ResolveUri(planned, ctx);
+  const std::string name = GetString(planned, "name");
+  const bool running = GetBool(planned, "running", true);
+  Value out = planned;
+  const Value& digest = planned.GetAttr("user_data_digest");
+  if (!digest.IsKnown() || digest.AsString() != GetString(prior, "user_data_digest")) {
+    auto docs = Render(planned);
+    if (!docs.ok()) {
+      diags.AddError(what, pgha::StrCat("rendering cloud-init failed: ", docs.status().message()));
+      return prior;
+    }
+    const bool restart = running && GetString(planned, "apply_cloud_init_changes", "next_boot") == "reboot";
+    auto replaced = ReplaceSeed(uri, name, GetString(planned, "cloud_init_volume_pool"),
+                                GetString(planned, "cloud_init_volume_name"), docs->seed, restart,
+                                ShutdownGrace(planned), ctx.cancel);
+    if (!replaced.ok()) {
+      diags.AddError(what, std::string(replaced.message()));
+      return prior;
+    }
+    out = out.WithAttr("user_data", Value::String(docs->seed.user_data));
+    out = out.WithAttr("user_data_digest", Value::String(docs->digest));
+  }
+  auto status = UpdateMachine(uri, name, running, GetBool(planned, "autostart", false), ShutdownGrace(planned),
+                              ctx.cancel);
+  if (!status.ok()) {
+    diags.AddError(what, std::string(status.message()));
+    return prior;
+  }
+  return out;
+}
+
+void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics& diags) const {
+  auto status = DeleteMachine(ResolveUri(state, ctx), GetString(state, "name"),
+                              GetString(state, "cloud_init_volume_pool"), GetString(state, "cloud_init_volume_name"),
+                              ShutdownGrace(state), ctx.cancel);
+  if (!status.ok()) diags.AddError(pgha::StrCat("Cannot delete the ", role_->noun(), " VM"), std::string(status.message()));
+}
+
+Value MachineResource::Import(const Context& ctx, const std::string& id, Diagnostics& diags) const {
+  const std::string what = pgha::StrCat("Cannot import the ", role_->noun(), " VM");
+  auto image = InspectMachine(ResolveUri(NullObject(schema().type), ctx), id);
+  if (!image.ok()) {
+    diags.AddError(what, absl::IsNotFound(image.status())
+                             ? pgha::StrCat("No libvirt domain is named \"", id, "\". Import takes the domain's name.")
+                             : std::string(image.status().message()));
+    return Value::Null(schema().type);
+  }
+  if (!image->seed) {
+    diags.AddError(what, pgha::StrCat("Domain \"", id,
+                                      "\" has no pgha cloud-init volume attached; pgha imports only VMs it created."));
+    return Value::Null(schema().type);
+  }
+  const libvirt::DomainSpec& d = image->domain;
+  Value s = NullObject(schema().type);
+  // Defaults the user did not have to write.
+  for (const auto& a : schema().block.attributes) {
+    if (a.default_value) s = s.WithAttr(a.name, *a.default_value);
+  }
+  s = s.WithAttr("name", Value::String(id));
+  s = s.WithAttr("id", Value::String(image->state.uuid));
+  s = s.WithAttr("vcpus", Value::Int(d.vcpus));
+  s = s.WithAttr("memory", Value::Int(d.memory_mib));
+  s = s.WithAttr("domain_type", Value::String(d.type));
+  s = s.WithAttr("running", Value::Bool(image->state.running));
+  s = s.WithAttr("autostart", Value::Bool(image->state.autostart));
+  // pgha's default CPU for the domain type reads back as no cpu_model.
+  const bool default_cpu = d.type == "kvm" ? d.cpu_mode == "host-passthrough" : d.cpu_model == "qemu64";
+  if (!default_cpu && !d.cpu_model.empty()) s = s.WithAttr("cpu_model", Value::String(d.cpu_model));
+  for (const auto& [attr, text] : {std::pair<const char*, std::string>{"kernel", d.kernel},
+                                   {"initrd", d.initrd},
+                                   {"cmdline", d.cmdline}}) {
+    if (!text.empty()) s = s.WithAttr(attr, Value::String(text));
+  }
+  size_t disk_index = 0;
+  for (const auto& disk : d.disks) {
+    if (disk.device != libvirt::DiskSpec::Device::kDisk) continue;
+    s = s.WithAttr(disk_index == 0 ? "volume_id" : "data_volume_id", Value::String(disk.source_file));
+    if (++disk_index == 2) break;
+  }
+  s = s.WithAttr("cloud_init_volume_pool", Value::String(image->seed_pool));
+  s = s.WithAttr("cloud_init_volume_name", Value::String(image->seed_volume));
+  s = s.WithAttr("user_data", Value::String(image->seed->user_data));
+  s = s.WithAttr("user_data_digest",
+                 Value::String(Sha256Hex(image->seed->user_data + "\n---\n" + image->seed->network_config)));
+  // One block per NIC, with what libvirt knows; addressing comes from the config on the next apply.
+  std::map<std::string, std::vector<Value>> nics = {{"network_interface", {}}, {"macvtap_interface", {}}};
+  for (size_t i = 0; i < d.interfaces.size(); ++i) {
+    const auto& nic = d.interfaces[i];
+    const bool net = nic.kind == libvirt::InterfaceSpec::Kind::kNetwork;
+    const char* kind = net ? "network_interface" : "macvtap_interface";
+    Value block = NullObject(schema().type.attributes().at(kind).element());
+    if (net) {
+      block = block.WithAttr("network_name", Value::String(nic.network));
+    } else {
+      block = block.WithAttr("interface", Value::String(nic.host_device));
+    }
+    if (nic.mac != DerivedMac(id, i)) block = block.WithAttr("mac", Value::String(nic.mac));
+    nics[kind].push_back(block);
+  }
+  for (auto& [kind, blocks] : nics) {
+    s = s.WithAttr(kind, Value::List(schema().type.attributes().at(kind).element(), std::move(blocks)));
+  }
+  return s;
+}
+
+}  // namespace pgha::resources

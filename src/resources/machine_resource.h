@@ -1,0 +1,36 @@
+// A cluster resource: one libvirt VM running one role, configured by the
+// NoCloud documents pgha renders. The lifecycle is the same for every role:
+// the documents are rendered at plan time (so `user_data` shows in the plan),
+// created with rollback, re-rendered in place when only they change, and
+// imported by domain name.
+#pragma once
+
+#include <memory>
+
+#include "resources/resource.h"
+#include "resources/role.h"
+
+namespace pgha::resources {
+
+class MachineResource final : public Resource {
+ public:
+  MachineResource(const schema::Schema& schema, std::shared_ptr<const Role> role)
+      : Resource(schema), role_(std::move(role)) {}
+
+  void ValidateConfig(const value::Value& config, value::Diagnostics& diags) const override;
+  void ModifyPlan(const Context& ctx, const value::Value& prior, const value::Value& config,
+                  schema::PlannedChange& plan, value::Diagnostics& diags) const override;
+  value::Value Create(const Context& ctx, const value::Value& planned, value::Diagnostics& diags) const override;
+  value::Value Read(const Context& ctx, const value::Value& state, value::Diagnostics& diags) const override;
+  value::Value Update(const Context& ctx, const value::Value& prior, const value::Value& planned,
+                      value::Diagnostics& diags) const override;
+  void Delete(const Context& ctx, const value::Value& state, value::Diagnostics& diags) const override;
+  value::Value Import(const Context& ctx, const std::string& id, value::Diagnostics& diags) const override;
+
+ private:
+  absl::StatusOr<GuestDocuments> Render(const value::Value& planned) const;
+
+  std::shared_ptr<const Role> role_;
+};
+
+}  // namespace pgha::resources

@@ -1,0 +1,160 @@
+#include "resources/postgres_node.h"
+
+#include "base/strings.h"
+#include "resources/cert_checks.h"
+#include "roles/patroni.h"
+#include "value/accessors.h"
+
+namespace pgha::resources {
+namespace {
+
+using value::Attr;
+using value::Diagnostics;
+using value::GetBool;
+using value::GetInt;
+using value::GetString;
+using value::GetStrings;
+using value::Path;
+using value::Value;
+
+// A known number inside an optional block, with the schema's default when unset.
+std::optional<int64_t> KnownInt(const Value& block, const std::string& name, int64_t fallback) {
+  if (block.IsNull()) return fallback;
+  if (!block.IsKnown()) return std::nullopt;
+  const Value& v = block.GetAttr(name);
+  if (v.IsNull()) return fallback;
+  if (!v.IsKnown()) return std::nullopt;
+  return GetInt(block, name, fallback);
+}
+
+class Postgres final : public Role {
+ public:
+  std::string noun() const override { return "PostgreSQL node"; }
+
+  void Validate(const Value& config, Diagnostics& diags) const override {
+    const Value& patroni = config.GetAttr("patroni");
+    const auto ttl = KnownInt(patroni, "ttl", 30);
+    const auto loop_wait = KnownInt(patroni, "loop_wait", 10);
+    const auto retry = KnownInt(patroni, "retry_timeout", 10);
+    if (ttl && loop_wait && retry && *loop_wait + 2 * *retry > *ttl) {
+      diags.AddError("Patroni timings do not fit in the TTL",
+                     pgha::StrCat("loop_wait + 2 * retry_timeout = ", *loop_wait + 2 * *retry, " exceeds ttl = ", *ttl,
+                                  ": a leader could lose its lock while still retrying, and two nodes could both act "
+                                  "as primary. Raise ttl or lower the others."),
+                     Path::Of("patroni").Attr("ttl"));
+    }
+    const auto sync_count = KnownInt(patroni, "synchronous_node_count", 1);
+    const Value& size = patroni.IsKnown() ? patroni.GetAttr("cluster_size") : Value();
+    if (sync_count && size.IsKnown() && *sync_count >= GetInt(patroni, "cluster_size")) {
+      diags.AddError("Too many synchronous replicas",
+                     pgha::StrCat("synchronous_node_count = ", *sync_count, " needs at least ", *sync_count + 1,
+                                  " nodes, but cluster_size = ", GetInt(patroni, "cluster_size"),
+                                  ". With strict synchronous replication no commit could complete."),
+                     Path::Of("patroni").Attr("synchronous_node_count"));
+    }
+    const Value& etcd = Attr(config, "etcd");
+    if (etcd.IsKnown()) {
+      for (const auto& [a, b] : {std::pair<const char*, const char*>{"username", "password"}, {"client_cert", "client_key"}}) {
+        const Value& first = etcd.GetAttr(a);
+        const Value& second = etcd.GetAttr(b);
+        if (first.IsKnown() != second.IsKnown() && !first.IsUnknown() && !second.IsUnknown()) {
+          diags.AddError("Incomplete etcd credentials", pgha::StrCat("Give etcd.", a, " and etcd.", b, " together."),
+                         Path::Of("etcd").Attr(first.IsNull() ? a : b));
+        }
+      }
+      const Value& endpoints = etcd.GetAttr("endpoints");
+      if (endpoints.IsWhollyKnown() && !endpoints.IsNull()) {
+        if (endpoints.Elements().empty()) {
+          diags.AddError("No etcd endpoint", "Patroni needs at least one etcd endpoint.", Path::Of("etcd").Attr("endpoints"));
+        }
+        for (size_t i = 0; i < endpoints.Elements().size(); ++i) {
+          const std::string& e = endpoints.Elements()[i].AsString();
+          const auto colon = e.rfind(':');
+          const bool ok = colon != std::string::npos && colon + 1 < e.size() &&
+                          e.find_first_not_of("0123456789", colon + 1) == std::string::npos &&
+                          e.find_first_of(" /") == std::string::npos;
+          if (!ok) {
+            diags.AddError("Invalid etcd endpoint", pgha::StrCat("\"", e, "\" is not <host>:<port>, e.g. 10.0.0.11:2379."),
+                           Path::Of("etcd").Attr("endpoints").Index(static_cast<int64_t>(i)));
+          }
+        }
+      }
+      ErrorIfCommonName(etcd.GetAttr("client_cert"),
+                        "etcd 3.4 answers 400 to any gateway request whose client certificate has a CN while "
+                        "authentication is on, and Patroni 3.0 talks to etcd through that gateway. Issue this "
+                        "certificate without a CN (subject O/OU only); Patroni's identity comes from its username.",
+                        Path::Of("etcd").Attr("client_cert"), diags);
+    }
+    const std::string ip = AdvertisedIp(config);
+    const Value& postgres = Attr(config, "postgres");
+    if (postgres.IsKnown()) {
+      WarnUnlessCoversIp(postgres.GetAttr("server_cert"), ip, "replicas and clients using verify-full",
+                         Path::Of("postgres").Attr("server_cert"), diags);
+    }
+    const Value& rest = Attr(config, "rest_api");
+    const Value& rest_cert = rest.IsKnown() ? rest.GetAttr("server_cert")
+                                            : (postgres.IsKnown() ? postgres.GetAttr("server_cert") : Value());
+    const Path rest_path = rest.IsKnown() ? Path::Of("rest_api").Attr("server_cert") : Path::Of("postgres").Attr("server_cert");
+    WarnUnlessClientAuth(rest_cert, "Patroni presents its REST API certificate when it calls the other members",
+                         rest_path, diags);
+  }
+
+  absl::StatusOr<RoleOutput> Render(const Value& config) const override {
+    roles::PatroniNode n;
+    const Value& patroni = Attr(config, "patroni");
+    n.name = GetString(patroni, "name", GetString(config, "name"));
+    n.ip = AdvertisedIp(config);
+    const Value& postgres = Attr(config, "postgres");
+    n.client_networks = GetStrings(postgres, "client_networks");
+    if (n.client_networks.empty()) n.client_networks = {AdvertisedNetwork(config)};
+    const Value& params = Attr(postgres, "params");
+    if (!params.IsNull()) {
+      for (const auto& [k, v] : params.Entries()) n.parameters.emplace_back(k, v.AsString());
+    }
+    n.superuser_password = GetString(postgres, "superuser_password");
+    n.replicator_password = GetString(postgres, "replicator_password");
+    n.rewind_password = GetString(postgres, "rewind_password");
+    n.ca_cert = GetString(postgres, "ca_cert");
+    n.server_cert = GetString(postgres, "server_cert");
+    n.server_key = GetString(postgres, "server_key");
+    const Value& etcd = Attr(config, "etcd");
+    n.etcd_endpoints = GetStrings(etcd, "endpoints");
+    n.etcd_ca_cert = GetString(etcd, "ca_cert");
+    n.etcd_username = GetString(etcd, "username");
+    n.etcd_password = GetString(etcd, "password");
+    n.etcd_client_cert = GetString(etcd, "client_cert");
+    n.etcd_client_key = GetString(etcd, "client_key");
+    n.scope = GetString(patroni, "scope", "pgha");
+    n.namespace_ = GetString(patroni, "namespace", "/service/");
+    n.ttl = GetInt(patroni, "ttl", 30);
+    n.loop_wait = GetInt(patroni, "loop_wait", 10);
+    n.retry_timeout = GetInt(patroni, "retry_timeout", 10);
+    n.primary_start_timeout = GetInt(patroni, "primary_start_timeout", 300);
+    if (value::IsSet(patroni, "primary_stop_timeout")) n.primary_stop_timeout = GetInt(patroni, "primary_stop_timeout");
+    n.watchdog_mode = GetString(patroni, "watchdog", "automatic");
+    n.watchdog_safety_margin = GetInt(patroni, "watchdog_safety_margin", 5);
+    const std::string mode = GetString(patroni, "replication", "synchronous_strict");
+    n.mode = mode == "asynchronous"  ? roles::ReplicationMode::kAsynchronous
+             : mode == "synchronous" ? roles::ReplicationMode::kSynchronous
+                                     : roles::ReplicationMode::kSynchronousStrict;
+    n.synchronous_node_count = GetInt(patroni, "synchronous_node_count", 1);
+    n.maximum_lag_on_failover = GetInt(patroni, "maximum_lag_on_failover", 1048576);
+    n.use_pg_rewind = GetBool(patroni, "use_pg_rewind", true);
+    const Value& rest = Attr(config, "rest_api");
+    const Value& rest_source = rest.IsNull() ? postgres : rest;
+    n.rest_ca_cert = GetString(rest_source, "ca_cert");
+    n.rest_cert = GetString(rest_source, "server_cert");
+    n.rest_key = GetString(rest_source, "server_key");
+    auto pieces = roles::RenderPatroni(n);
+    if (!pieces.ok()) return pieces.status();
+    return RoleOutput{*std::move(pieces), "patroni", "patroni.service"};
+  }
+
+  void AdjustDomain(libvirt::DomainSpec& domain) const override { domain.watchdog_model = "i6300esb"; }
+};
+
+}  // namespace
+
+std::shared_ptr<const Role> PostgresRole() { return std::make_shared<Postgres>(); }
+
+}  // namespace pgha::resources

@@ -1,0 +1,31 @@
+// A service a pgha VM runs (etcd, Patroni, HAProxy) bound to its schema
+// inputs: the one place that reads a role's blocks. A role's resource
+// (MachineResource) and its *_cloud_init data source share it, so both
+// render the same documents from the same inputs.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libvirt/domain_spec.h"
+#include "resources/guest.h"
+#include "value/diagnostics.h"
+#include "value/value.h"
+
+namespace pgha::resources {
+
+class Role {
+ public:
+  virtual ~Role() = default;
+
+  // What the VM is, for messages: "etcd member".
+  virtual std::string noun() const = 0;
+  // Rules beyond the schema's validators, on a config that may hold unknowns.
+  virtual void Validate(const value::Value& config, value::Diagnostics& diags) const = 0;
+  // The role's pieces from a wholly known configuration.
+  virtual absl::StatusOr<RoleOutput> Render(const value::Value& config) const = 0;
+  // Devices the role needs on its VM (a watchdog, for instance).
+  virtual void AdjustDomain(libvirt::DomainSpec&) const {}
+};
+
+}  // namespace pgha::resources

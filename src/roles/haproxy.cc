@@ -1,0 +1,95 @@
+#include "roles/haproxy.h"
+
+#include <regex>
+
+#include "base/strings.h"
+#include "cloudinit/line_template.h"
+#include "cloudinit/yaml_template.h"
+
+namespace pgha::roles {
+namespace {
+
+std::string HostPort(const std::string& ip, int port) {
+  return ip.find(':') == std::string::npos ? pgha::StrCat(ip, ":", port) : pgha::StrCat("[", ip, "]:", port);
+}
+
+absl::Status CheckTimeout(const std::string& what, const std::string& value) {
+  static const std::regex pattern(R"(^[0-9]+(us|ms|s|m|h|d)?$)");
+  if (!std::regex_match(value, pattern)) {
+    return absl::InvalidArgumentError(pgha::StrCat(what, " \"", value, "\" is not an HAProxy time such as 5s or 30m"));
+  }
+  return absl::OkStatus();
+}
+
+// One `server` line per node, or a server-template over DNS.
+absl::StatusOr<std::vector<std::string>> ServerLines(const LoadBalancer& lb, int port) {
+  std::vector<std::string> lines;
+  if (!lb.nodes.empty()) {
+    for (const auto& n : lb.nodes) {
+      if (auto st = CheckToken("node name", n.name); !st.ok()) return st;
+      if (auto st = CheckToken("node address", n.address); !st.ok()) return st;
+      lines.push_back(pgha::StrCat("server ", n.name, " ", HostPort(n.address, port), " check port 8008 verifyhost ",
+                                   n.name));
+    }
+    return lines;
+  }
+  if (auto st = CheckToken("postgres_domain", lb.domain); !st.ok()) return st;
+  lines.push_back(pgha::StrCat("server-template pg 1-", lb.max_nodes, " ", lb.domain, ":", port,
+                               " check port 8008 verifyhost ", lb.domain,
+                               " resolvers postgres-dns init-addr none"));
+  return lines;
+}
+
+}  // namespace
+
+absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb) {
+  for (const auto& [what, value] : {std::pair<std::string, std::string>{"timeouts.connect", lb.connect_timeout},
+                                    {"timeouts.check", lb.check_timeout},
+                                    {"timeouts.idle", lb.idle_timeout}}) {
+    if (auto st = CheckTimeout(what, value); !st.ok()) return st;
+  }
+  auto postgres = ServerLines(lb, 5432);
+  if (!postgres.ok()) return postgres.status();
+  auto api = ServerLines(lb, 8008);
+  if (!api.ok()) return api.status();
+  auto tmpl = cloudinit::EmbeddedTemplate("haproxy/haproxy.cfg");
+  if (!tmpl.ok()) return tmpl.status();
+  auto config = cloudinit::RenderLineTemplate(*tmpl, {{"connect_timeout", lb.connect_timeout},
+                                                      {"check_timeout", lb.check_timeout},
+                                                      {"idle_timeout", lb.idle_timeout},
+                                                      {"postgres_servers", *postgres},
+                                                      {"api_servers", *api}});
+  if (!config.ok()) return config.status();
+  std::string text = *config;
+  if (lb.nodes.empty()) {
+    std::vector<std::string> nameservers;
+    for (size_t i = 0; i < lb.nameservers.size(); ++i) {
+      if (auto st = CheckToken("nameserver", lb.nameservers[i]); !st.ok()) return st;
+      nameservers.push_back(pgha::StrCat("ns", i + 1, " ", HostPort(lb.nameservers[i], 53)));
+    }
+    auto resolvers_tmpl = cloudinit::EmbeddedTemplate("haproxy/resolvers.cfg");
+    if (!resolvers_tmpl.ok()) return resolvers_tmpl.status();
+    auto resolvers = cloudinit::RenderLineTemplate(*resolvers_tmpl, {{"nameservers", nameservers}});
+    if (!resolvers.ok()) return resolvers.status();
+    text += *resolvers;
+  }
+  RolePieces out;
+  out.packages = {"haproxy"};
+  // HAProxy wants the client certificate and its key in one PEM file.
+  std::string pem = lb.client_cert;
+  if (!pem.empty() && pem.back() != '\n') pem += '\n';
+  pem += lb.client_key;
+  out.files = {
+      {"/etc/haproxy/haproxy.cfg", text, "root:root", "0644", true},
+      {"/etc/haproxy/tls/patroni-ca.crt", lb.patroni_ca_cert, "root:root", "0644", false},
+      {"/etc/haproxy/tls/patroni-client.pem", pem, "root:root", "0600", false},
+  };
+  out.runcmd = {
+      {"haproxy", "-c", "-q", "-f", "/etc/haproxy/haproxy.cfg"},
+      {"systemctl", "enable", "haproxy"},
+      {"systemctl", "restart", "haproxy"},
+  };
+  return out;
+}
+
+}  // namespace pgha::roles

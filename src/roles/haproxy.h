@@ -1,0 +1,32 @@
+// What a load balancer VM runs: HAProxy sending PostgreSQL traffic and
+// Patroni API calls to the current leader, found by HTTPS health checks of
+// each node's Patroni REST API with a client certificate. Nodes come from a
+// static list or from DNS. Knows HAProxy, not Terraform or libvirt.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "roles/pieces.h"
+
+namespace pgha::roles {
+
+struct BackendNode {
+  std::string name;     // must match a DNS SAN of the node's REST certificate
+  std::string address;  // IP address
+};
+
+struct LoadBalancer {
+  std::vector<BackendNode> nodes;  // static list; when empty, DNS below
+  std::string domain;              // resolves to every node
+  std::vector<std::string> nameservers;
+  int64_t max_nodes = 3;
+  std::string patroni_ca_cert, client_cert, client_key;
+  std::string connect_timeout = "5s", check_timeout = "5s", idle_timeout = "30m";
+};
+
+absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb);
+
+}  // namespace pgha::roles

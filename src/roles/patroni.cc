@@ -1,0 +1,126 @@
+#include "roles/patroni.h"
+
+#include "base/strings.h"
+#include "cloudinit/yaml_template.h"
+
+namespace pgha::roles {
+namespace {
+
+using cloudinit::kOmit;
+using cloudinit::StringMap;
+using cloudinit::TemplateValue;
+
+std::string HostPort(const std::string& ip, int port) {
+  return ip.find(':') == std::string::npos ? pgha::StrCat(ip, ":", port) : pgha::StrCat("[", ip, "]:", port);
+}
+
+// pg_hba.conf lines, most specific first. Remote connections need TLS
+// (hostssl) and scram-sha-256; nothing is trusted.
+std::vector<std::string> PgHba(const PatroniNode& n) {
+  std::vector<std::string> hba = {
+      "local all postgres peer",
+      "local all all scram-sha-256",
+      "local replication all scram-sha-256",
+      // A replica reads its own timeline over a replication connection to localhost.
+      "hostssl all all 127.0.0.1/32 scram-sha-256",
+      "hostssl replication replicator 127.0.0.1/32 scram-sha-256",
+  };
+  for (const auto& net : n.client_networks) {
+    hba.push_back(pgha::StrCat("hostssl all all ", net, " scram-sha-256"));
+    hba.push_back(pgha::StrCat("hostssl replication replicator ", net, " scram-sha-256"));
+  }
+  return hba;
+}
+
+}  // namespace
+
+absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
+  if (n.client_networks.empty()) return absl::InvalidArgumentError("no client network for pg_hba");
+  for (const auto& net : n.client_networks) {
+    if (auto st = CheckToken("client network", net); !st.ok()) return st;
+  }
+  std::vector<std::string> etcd_hosts = n.etcd_endpoints;
+  const bool strict = n.mode == ReplicationMode::kSynchronousStrict;
+  const bool sync = n.mode != ReplicationMode::kAsynchronous;
+  const bool own_rewinder = !n.rewind_password.empty();
+  const StringMap rewind = {{"username", own_rewinder ? "rewinder" : "postgres"},
+                            {"password", own_rewinder ? n.rewind_password : n.superuser_password},
+                            {"sslmode", "verify-full"},
+                            {"sslrootcert", "/etc/patroni/tls/ca.crt"}};
+  const std::string data_path = "/var/lib/postgresql/data";
+  const std::string data_dir = data_path + "/15";
+  auto tmpl = cloudinit::EmbeddedTemplate("patroni/config.yml");
+  if (!tmpl.ok()) return tmpl.status();
+  const bool etcd_cert = !n.etcd_client_cert.empty();
+  const bool etcd_password = !n.etcd_username.empty();
+  auto config = cloudinit::RenderYamlTemplate(
+      *tmpl,
+      {
+          {"scope", n.scope},
+          {"namespace", n.namespace_},
+          {"name", n.name},
+          {"restapi_listen", HostPort(n.ip, 8008)},
+          {"restapi_connect_address", HostPort(n.ip, 8008)},
+          {"etcd_hosts", etcd_hosts},
+          {"etcd_cert", etcd_cert ? TemplateValue(std::string("/etc/patroni/tls/etcd-client.crt")) : kOmit},
+          {"etcd_key", etcd_cert ? TemplateValue(std::string("/etc/patroni/tls/etcd-client.key")) : kOmit},
+          {"etcd_username", etcd_password ? TemplateValue(n.etcd_username) : kOmit},
+          {"etcd_password", etcd_password ? TemplateValue(n.etcd_password) : kOmit},
+          {"ttl", n.ttl},
+          {"loop_wait", n.loop_wait},
+          {"retry_timeout", n.retry_timeout},
+          {"primary_start_timeout", n.primary_start_timeout},
+          {"primary_stop_timeout", n.primary_stop_timeout ? TemplateValue(*n.primary_stop_timeout) : kOmit},
+          {"maximum_lag_on_failover", n.maximum_lag_on_failover},
+          {"synchronous_mode", sync},
+          {"synchronous_mode_strict", strict},
+          {"synchronous_node_count", n.synchronous_node_count},
+          {"use_pg_rewind", n.use_pg_rewind},
+          {"dcs_parameters", StringMap(n.parameters.begin(), n.parameters.end())},
+          {"postgresql_listen", pgha::StrCat("127.0.0.1,", HostPort(n.ip, 5432))},
+          {"postgresql_connect_address", HostPort(n.ip, 5432)},
+          {"data_dir", data_dir},
+          {"superuser_password", n.superuser_password},
+          {"replicator_password", n.replicator_password},
+          {"rewind", rewind},
+          {"pg_hba", PgHba(n)},
+          {"watchdog_mode", n.watchdog_mode},
+          {"watchdog_safety_margin", n.watchdog_safety_margin},
+      });
+  if (!config.ok()) return config.status();
+  auto prepare = cloudinit::EmbeddedTemplate("patroni/prepare.sh");
+  if (!prepare.ok()) return prepare.status();
+  auto rules = cloudinit::EmbeddedTemplate("patroni/60-pgha-watchdog.rules");
+  if (!rules.ok()) return rules.status();
+
+  RolePieces out;
+  out.data_path = data_path;
+  out.packages = {"postgresql-15", "patroni", "python3-etcd"};
+  // postgres refuses a key not owned by its user with mode 0600; the user
+  // exists once the packages are in, so these are written late (defer).
+  const std::string pg = "postgres:postgres";
+  out.files = {
+      {"/etc/patroni/tls/ca.crt", n.ca_cert, pg, "0644", true},
+      {"/etc/patroni/tls/server.crt", n.server_cert, pg, "0644", true},
+      {"/etc/patroni/tls/server.key", n.server_key, pg, "0600", true},
+      {"/etc/patroni/tls/rest-ca.crt", n.rest_ca_cert, pg, "0644", true},
+      {"/etc/patroni/tls/rest.crt", n.rest_cert, pg, "0644", true},
+      {"/etc/patroni/tls/rest.key", n.rest_key, pg, "0600", true},
+      {"/etc/patroni/tls/etcd-ca.crt", n.etcd_ca_cert, pg, "0644", true},
+      {"/etc/patroni/config.yml", *config, "root:postgres", "0640", true},
+      {"/usr/local/sbin/pgha-patroni-prepare", std::string(*prepare), "root:root", "0755", false},
+      {"/etc/udev/rules.d/60-pgha-watchdog.rules", std::string(*rules), "root:root", "0644", false},
+  };
+  if (etcd_cert) {
+    out.files.push_back({"/etc/patroni/tls/etcd-client.crt", n.etcd_client_cert, pg, "0644", true});
+    out.files.push_back({"/etc/patroni/tls/etcd-client.key", n.etcd_client_key, pg, "0600", true});
+  }
+  out.runcmd = {
+      {"/usr/local/sbin/pgha-patroni-prepare", data_dir},
+      {"systemctl", "enable", "patroni"},
+      {"systemctl", "restart", "patroni"},
+  };
+  return out;
+}
+
+}  // namespace pgha::roles

@@ -1,0 +1,51 @@
+// What a PostgreSQL node VM runs: Patroni managing PostgreSQL 15, with TLS
+// and scram-sha-256 everywhere, Patroni's REST API behind client
+// certificates, its DCS in etcd over TLS, and a watchdog. Knows Patroni and
+// PostgreSQL, not Terraform or libvirt.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "roles/pieces.h"
+
+namespace pgha::roles {
+
+enum class ReplicationMode { kSynchronousStrict, kSynchronous, kAsynchronous };
+
+struct PatroniNode {
+  std::string name;       // Patroni member name
+  std::string ip;         // the advertised address
+  std::vector<std::string> client_networks;  // CIDRs pg_hba admits (over TLS, with scram)
+
+  // PostgreSQL
+  std::vector<std::pair<std::string, std::string>> parameters;  // cluster-wide, in the DCS
+  std::string superuser_password, replicator_password, rewind_password;
+  std::string ca_cert, server_cert, server_key;
+
+  // etcd (the DCS)
+  std::vector<std::string> etcd_endpoints;  // host:port
+  std::string etcd_ca_cert, etcd_username, etcd_password, etcd_client_cert, etcd_client_key;
+
+  // Patroni
+  std::string scope = "pgha";
+  std::string namespace_ = "/service/";
+  int64_t ttl = 30, loop_wait = 10, retry_timeout = 10;
+  int64_t primary_start_timeout = 300;
+  std::optional<int64_t> primary_stop_timeout;
+  int64_t watchdog_safety_margin = 5;
+  std::string watchdog_mode = "automatic";
+  ReplicationMode mode = ReplicationMode::kSynchronousStrict;
+  int64_t synchronous_node_count = 1;
+  int64_t maximum_lag_on_failover = 1048576;
+  bool use_pg_rewind = true;
+  std::string rest_ca_cert, rest_cert, rest_key;
+};
+
+absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& node);
+
+}  // namespace pgha::roles

@@ -1,0 +1,31 @@
+#include "roles/pieces.h"
+
+#include "base/strings.h"
+
+namespace pgha::roles {
+
+void RolePieces::Append(const RolePieces& other) {
+  files.insert(files.end(), other.files.begin(), other.files.end());
+  runcmd.insert(runcmd.end(), other.runcmd.begin(), other.runcmd.end());
+  packages.insert(packages.end(), other.packages.begin(), other.packages.end());
+  if (data_path.empty()) data_path = other.data_path;
+}
+
+absl::Status CheckToken(const std::string& what, const std::string& value) {
+  if (value.empty()) return absl::InvalidArgumentError(pgha::StrCat(what, " is empty"));
+  for (unsigned char c : value) {
+    if (c <= 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(pgha::StrCat(what, " \"", value, "\" holds a space or control character"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string ShellQuote(const std::string& value) {
+  std::string quoted = "'";
+  for (char c : value) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  quoted += "'";
+  return quoted;
+}
+
+}  // namespace pgha::roles

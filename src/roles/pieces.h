@@ -1,0 +1,30 @@
+// What a role contributes to a VM's cloud-config: files, commands, packages
+// and the path its data lives on. Roles know their service, not Terraform or
+// libvirt.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cloudinit/documents.h"
+
+namespace pgha::roles {
+
+struct RolePieces {
+  std::vector<cloudinit::WriteFile> files;
+  std::vector<std::vector<std::string>> runcmd;
+  std::vector<std::string> packages;
+  std::string data_path;  // where a data disk is mounted; empty for none
+
+  void Append(const RolePieces& other);
+};
+
+// Refuses values that would end a token in a line-oriented config (spaces,
+// control characters) or are empty; `what` names the setting for the message.
+absl::Status CheckToken(const std::string& what, const std::string& value);
+
+// 'value' quoted for a POSIX shell: single quotes, each ' written as '\''.
+std::string ShellQuote(const std::string& value);
+
+}  // namespace pgha::roles
