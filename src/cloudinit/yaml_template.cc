@@ -16,18 +16,59 @@ const std::regex& PlaceholderPattern() {
   return pattern;
 }
 
+// Strings from values are emitted double-quoted, so "150" or "on" stays a
+// string for every YAML reader (YAML 1.1 would read them as a number, a bool).
+constexpr const char* kQuotedTag = "!pgha-quoted";
+
+YAML::Node QuotedString(const std::string& s) {
+  YAML::Node n(s);
+  n.SetTag(kQuotedTag);
+  return n;
+}
+
 YAML::Node ToNode(const TemplateValue& v) {
-  if (const auto* s = std::get_if<std::string>(&v)) return YAML::Node(*s);
+  if (const auto* s = std::get_if<std::string>(&v)) return QuotedString(*s);
   if (const auto* i = std::get_if<int64_t>(&v)) return YAML::Node(*i);
   if (const auto* b = std::get_if<bool>(&v)) return YAML::Node(*b);
   if (const auto* m = std::get_if<StringMap>(&v)) {
     YAML::Node map(YAML::NodeType::Map);
-    for (const auto& [key, item] : *m) map[key] = item;
+    for (const auto& [key, item] : *m) map[QuotedString(key)] = QuotedString(item);
     return map;
   }
   YAML::Node seq(YAML::NodeType::Sequence);
-  for (const auto& item : std::get<std::vector<std::string>>(v)) seq.push_back(item);
+  for (const auto& item : std::get<std::vector<std::string>>(v)) seq.push_back(QuotedString(item));
   return seq;
+}
+
+// Emits the document keeping the template's quoting: yaml-cpp tags a quoted
+// scalar "!", a plain one "?"; values carry kQuotedTag.
+void Emit(YAML::Emitter& out, const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      out << YAML::BeginMap;
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        out << YAML::Key;
+        Emit(out, it->first);
+        out << YAML::Value;
+        Emit(out, it->second);
+      }
+      out << YAML::EndMap;
+      break;
+    case YAML::NodeType::Sequence:
+      out << YAML::BeginSeq;
+      for (const auto& item : node) Emit(out, item);
+      out << YAML::EndSeq;
+      break;
+    case YAML::NodeType::Scalar:
+      if (node.Tag() == kQuotedTag || node.Tag() == "!") {
+        out << YAML::DoubleQuoted << node.Scalar();
+      } else {
+        out << node.Scalar();
+      }
+      break;
+    default:
+      out << YAML::Null;
+  }
 }
 
 // The value for a scalar that is a whole placeholder; nullopt for any other
@@ -110,7 +151,7 @@ absl::StatusOr<std::string> RenderYamlTemplate(std::string_view template_text, c
     if (!used.contains(name)) return absl::InvalidArgumentError(pgha::StrCat("value ", name, " has no placeholder"));
   }
   YAML::Emitter out;
-  out << doc;
+  Emit(out, doc);
   return std::string(out.c_str()) + "\n";
 }
 

@@ -53,6 +53,17 @@ etcd:
   EXPECT_EQ(out->find("omit"), std::string::npos);
 }
 
+TEST(YamlTemplate, StringValuesStayStringsForYaml11Readers) {
+  auto out = RenderYamlTemplate("a: \"{{ a }}\"\nb: \"{{ b }}\"\nc: \"{{ c }}\"\nliteral: \"0.0\"\nn: 3\n",
+                                {{"a", std::string("150")}, {"b", std::string("on")}, {"c", StringMap{{"x", "1e3"}}}});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_NE(out->find("a: \"150\""), std::string::npos) << *out;
+  EXPECT_NE(out->find("b: \"on\""), std::string::npos) << *out;
+  EXPECT_NE(out->find("\"x\": \"1e3\""), std::string::npos) << *out;
+  EXPECT_NE(out->find("literal: \"0.0\""), std::string::npos) << *out;
+  EXPECT_NE(out->find("n: 3"), std::string::npos) << *out;
+}
+
 TEST(YamlTemplate, PlaceholdersAndValuesMustMatch) {
   EXPECT_FALSE(RenderYamlTemplate("a: \"{{ x }}\"\n", {}).ok());
   EXPECT_FALSE(RenderYamlTemplate("a: 1\n", {{"x", std::string("v")}}).ok());
