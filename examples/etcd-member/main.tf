@@ -33,6 +33,17 @@ variable "shutdown_timeout" {
   default     = 60
 }
 
+variable "space_quota" {
+  description = "etcd's backend quota in bytes: changing it re-renders cloud-init in place."
+  type        = number
+  default     = 8589934592
+}
+
+variable "apply_cloud_init_changes" {
+  type    = string
+  default = "next_boot"
+}
+
 provider "pgha" {}
 
 resource "pgha_certificate" "ca" {
@@ -59,10 +70,16 @@ resource "pgha_etcd_member" "etcd_1" {
   running                = var.running
   shutdown_timeout       = var.shutdown_timeout
 
+  apply_cloud_init_changes = var.apply_cloud_init_changes
+
   network_interface {
     network_name  = var.network
     ip            = "10.213.0.11"
     prefix_length = 24
+  }
+
+  etcd {
+    space_quota = var.space_quota
   }
 
   cluster {

@@ -5,6 +5,7 @@ empty OS disk here, so it never boots an OS: this tier checks what pgha creates 
 what it renders; the services themselves are proven in the next tier.
 """
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -37,6 +38,26 @@ def libvirt_env():
         virsh("vol-create-as", POOL, volume, "16M", "--format", "qcow2")
     key = virsh("vol-key", "--pool", POOL, volume).stdout.strip()
     return {"os_volume_id": key}
+
+
+def remove_leftovers(prefixes=("pgha-example-", "pgha-acc-")):
+    """A failed test must not break the next: its domains and seeds go."""
+    for name in virsh("list", "--all", "--name").stdout.split():
+        if name.startswith(prefixes):
+            virsh("destroy", name, check=False)
+            virsh("undefine", name, check=False)
+    for volume in seed_volumes():
+        if volume.startswith(prefixes):
+            virsh("vol-delete", "--pool", POOL, volume, check=False)
+
+
+@pytest.fixture(autouse=True)
+def clean_libvirt():
+    if URI:
+        remove_leftovers()
+    yield
+    if URI:
+        remove_leftovers()
 
 
 def tf_vars(env, **extra):
@@ -82,7 +103,7 @@ def test_member_lifecycle_drift_and_clean_destroy(workspace, libvirt_env):
     # Drift: stopped behind Terraform's back -> an in-place start.
     virsh("destroy", name)
     out = ws.run("plan", "-input=false", *v).stdout
-    assert "running                = false -> true" in out and "1 to change" in out
+    assert re.search(r"running\s+= false -> true", out) and "1 to change" in out
     ws.run("apply", "-auto-approve", "-input=false", *v)
     assert domain_state(name) == "running"
     # In place: running = false stops it (forced after shutdown_timeout).
@@ -141,3 +162,55 @@ resource "pgha_etcd_member" "bad" {
     assert "Invalid MAC address" in err
     assert "Member missing from initial_members" in err
     assert "Invalid value for tls.ca_cert" in err
+
+
+def qemu_pid(name):
+    return Path(f"/run/libvirt/qemu/{name}.pid").read_text().strip()
+
+
+def seed_file(name, path):
+    iso = virsh("vol-path", "--pool", POOL, f"{name}-cloud-init.iso").stdout.strip()
+    return subprocess.run(["isoinfo", "-J", "-i", iso, "-x", path], capture_output=True, text=True).stdout
+
+
+def test_cloud_init_changes_apply_in_place_and_import_takes_the_domain_name(workspace, libvirt_env):
+    ws = workspace
+    ws.copy_example("etcd-member")
+    name = "pgha-example-etcd-1"
+    ws.run("init", "-input=false")
+    ws.run("apply", "-auto-approve", "-input=false", *tf_vars(libvirt_env))
+    uuid = virsh("domuuid", name).stdout.strip()
+    pid = qemu_pid(name)
+    instance = seed_file(name, "/meta-data")
+
+    # An input that only shapes cloud-init: an in-place update, never a replacement.
+    smaller = tf_vars(libvirt_env, space_quota="1073741824")
+    out = ws.run("plan", "-input=false", *smaller).stdout
+    assert "update in-place" in out and "must be replaced" not in out and "1 to change" in out
+    ws.run("apply", "-auto-approve", "-input=false", *smaller)
+    assert virsh("domuuid", name).stdout.strip() == uuid
+    assert "quota-backend-bytes: 1073741824" in seed_file(name, "/user-data")
+    assert seed_file(name, "/meta-data") != instance  # a new instance-id: cloud-init applies it at boot
+    assert qemu_pid(name) == pid  # next_boot: the running guest was left alone
+    assert ws.output("user_data") == seed_file(name, "/user-data")
+    ws.run("plan", "-detailed-exitcode", "-input=false", *smaller, expect=0)
+
+    # With reboot, pgha restarts the VM (a new qemu process) on the same disks.
+    rebooting = tf_vars(libvirt_env, space_quota="2147483648", apply_cloud_init_changes="reboot")
+    ws.run("apply", "-auto-approve", "-input=false", *rebooting)
+    assert domain_state(name) == "running" and qemu_pid(name) != pid
+    assert virsh("domuuid", name).stdout.strip() == uuid
+
+    # Import by domain name: the state comes back from libvirt and pgha's seed.
+    ws.run("state", "rm", "pgha_etcd_member.etcd_1")
+    out = ws.run("import", "-input=false", *rebooting, "pgha_etcd_member.etcd_1", "nope-no-such-domain", expect=1)
+    assert "No libvirt domain is named" in out.stderr
+    ws.run("import", "-input=false", *rebooting, "pgha_etcd_member.etcd_1", name)
+    out = ws.run("plan", "-input=false", *rebooting).stdout
+    # Only the inputs the domain cannot tell are filled in, in place; nothing is replaced.
+    assert "must be replaced" not in out and "Plan: 0 to add, 1 to change, 0 to destroy." in out, out
+    ws.run("apply", "-auto-approve", "-input=false", *rebooting)
+    assert qemu_pid(name) != pid and virsh("domuuid", name).stdout.strip() == uuid
+    ws.run("plan", "-detailed-exitcode", "-input=false", *rebooting, expect=0)
+    ws.run("destroy", "-auto-approve", "-input=false", *rebooting)
+    assert domain_state(name) is None
