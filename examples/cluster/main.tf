@@ -128,9 +128,10 @@ resource "pgha_etcd_member" "etcd" {
     initial_members = [for name, ip in local.etcd : { name = name, ip = ip }]
   }
 
+  # The first member turns authentication on, after creating Patroni's user.
   authentication_bootstrap {
     bootstrap = each.key == "${local.prefix}etcd-1"
-    users = [{
+    users = each.key != "${local.prefix}etcd-1" ? [] : [{
       name       = "patroni"
       password   = var.etcd_patroni_password
       key_prefix = "/service/"
