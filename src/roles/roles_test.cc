@@ -1,0 +1,155 @@
+// The roles' rendered files, read back with a YAML parser or line by line:
+// values land where they belong and cannot change a file's structure.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+#include "gtest/gtest.h"
+#include "roles/etcd.h"
+#include "roles/haproxy.h"
+#include "roles/host_agents.h"
+#include "roles/patroni.h"
+
+namespace pgha::roles {
+namespace {
+
+const cloudinit::WriteFile* Find(const RolePieces& p, const std::string& path) {
+  for (const auto& f : p.files) {
+    if (f.path == path) return &f;
+  }
+  return nullptr;
+}
+
+TEST(PatroniRole, DefaultsAreSynchronousStrictAndVerified) {
+  PatroniNode n;
+  n.name = "pg-1";
+  n.ip = "10.0.0.21";
+  n.client_networks = {"10.0.0.0/24"};
+  n.parameters = {{"max_connections", "150"}, {"ssl", "off"}};
+  n.superuser_password = "su: \"x\"\n";
+  n.replicator_password = "r";
+  n.etcd_endpoints = {"10.0.0.11:2379"};
+  auto out = RenderPatroni(n);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const auto* config = Find(*out, "/etc/patroni/config.yml");
+  ASSERT_NE(config, nullptr);
+  EXPECT_EQ(config->owner, "root:postgres");
+  EXPECT_EQ(config->permissions, "0640");
+  YAML::Node doc = YAML::Load(config->content);
+  EXPECT_TRUE(doc["bootstrap"]["dcs"]["synchronous_mode"].as<bool>());
+  EXPECT_TRUE(doc["bootstrap"]["dcs"]["synchronous_mode_strict"].as<bool>());
+  EXPECT_EQ(doc["postgresql"]["authentication"]["superuser"]["password"].as<std::string>(), "su: \"x\"\n");
+  EXPECT_EQ(doc["postgresql"]["authentication"]["rewind"]["username"].as<std::string>(), "postgres");
+  EXPECT_EQ(doc["postgresql"]["authentication"]["replication"]["sslmode"].as<std::string>(), "verify-full");
+  EXPECT_FALSE(doc["etcd3"]["cert"].IsDefined());  // no client certificate given
+  EXPECT_FALSE(doc["bootstrap"]["dcs"]["primary_stop_timeout"].IsDefined());
+  // The user's parameters are cluster-wide; the TLS settings pgha needs are local and win.
+  EXPECT_EQ(doc["bootstrap"]["dcs"]["postgresql"]["parameters"]["ssl"].as<std::string>(), "off");
+  EXPECT_EQ(doc["postgresql"]["parameters"]["ssl"].as<std::string>(), "true");
+  auto hba = doc["postgresql"]["pg_hba"].as<std::vector<std::string>>();
+  EXPECT_NE(std::find(hba.begin(), hba.end(), "hostssl replication replicator 10.0.0.0/24 scram-sha-256"), hba.end());
+  for (const auto& line : hba) EXPECT_EQ(line.find("trust"), std::string::npos) << line;
+  EXPECT_EQ(Find(*out, "/etc/patroni/tls/server.key")->permissions, "0600");
+}
+
+TEST(PatroniRole, AsynchronousAndClientCertificate) {
+  PatroniNode n;
+  n.name = "pg-1";
+  n.ip = "fd00::21";
+  n.client_networks = {"fd00::/64"};
+  n.mode = ReplicationMode::kAsynchronous;
+  n.etcd_client_cert = "CERT";
+  n.etcd_client_key = "KEY";
+  n.rewind_password = "rw";
+  auto out = RenderPatroni(n);
+  ASSERT_TRUE(out.ok()) << out.status();
+  YAML::Node doc = YAML::Load(Find(*out, "/etc/patroni/config.yml")->content);
+  EXPECT_FALSE(doc["bootstrap"]["dcs"]["synchronous_mode"].as<bool>());
+  EXPECT_EQ(doc["etcd3"]["cert"].as<std::string>(), "/etc/patroni/tls/etcd-client.crt");
+  EXPECT_EQ(doc["restapi"]["listen"].as<std::string>(), "[fd00::21]:8008");
+  EXPECT_EQ(doc["postgresql"]["authentication"]["rewind"]["username"].as<std::string>(), "rewinder");
+  EXPECT_EQ(Find(*out, "/etc/patroni/tls/etcd-client.key")->permissions, "0600");
+  n.client_networks = {"10.0.0.0/24 trust"};
+  EXPECT_FALSE(RenderPatroni(n).ok());
+}
+
+TEST(HaproxyRole, StaticNodesAndDns) {
+  LoadBalancer lb;
+  lb.nodes = {{"pg-1", "10.0.0.21"}, {"pg-2", "10.0.0.22"}};
+  lb.client_cert = "CERT";
+  lb.client_key = "KEY\n";
+  auto out = RenderHaproxy(lb);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const std::string& cfg = Find(*out, "/etc/haproxy/haproxy.cfg")->content;
+  EXPECT_NE(cfg.find("    server pg-2 10.0.0.22:5432 check port 8008 verifyhost pg-2\n"), std::string::npos);
+  EXPECT_NE(cfg.find("    server pg-1 10.0.0.21:8008 check port 8008 verifyhost pg-1\n"), std::string::npos);
+  EXPECT_EQ(cfg.find("resolvers"), std::string::npos);
+  EXPECT_EQ(Find(*out, "/etc/haproxy/tls/patroni-client.pem")->content, "CERT\nKEY\n");
+  EXPECT_EQ(Find(*out, "/etc/haproxy/tls/patroni-client.pem")->permissions, "0600");
+
+  lb.nodes.clear();
+  lb.domain = "pg.internal";
+  lb.nameservers = {"10.0.0.2"};
+  lb.max_nodes = 5;
+  out = RenderHaproxy(lb);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const std::string& dns = Find(*out, "/etc/haproxy/haproxy.cfg")->content;
+  EXPECT_NE(dns.find("server-template pg 1-5 pg.internal:5432 check port 8008 verifyhost pg.internal resolvers "
+                     "postgres-dns init-addr none"),
+            std::string::npos);
+  EXPECT_NE(dns.find("    nameserver ns1 10.0.0.2:53\n"), std::string::npos);
+
+  lb.idle_timeout = "30m\n    user root";
+  EXPECT_FALSE(RenderHaproxy(lb).ok());
+  lb.idle_timeout = "30m";
+  lb.domain = "pg.internal backup";
+  EXPECT_FALSE(RenderHaproxy(lb).ok());
+}
+
+TEST(HostAgents, ChronyFluentBitAndExporter) {
+  HostAgents agents;
+  agents.chrony = Chrony{{{"10.0.0.1", {"iburst"}}}, {{"pool.example", {"maxsources 3"}}}, "0.5", 3};
+  agents.node_exporter = NodeExporter{"[::1]:9100"};
+  FluentBit fb;
+  fb.service_tag = "etcd";
+  fb.service_unit = "etcd.service";
+  fb.forward = FluentBitForward{"logs.example", 24224, "etcd-1", "k3y", "CA"};
+  agents.fluentbit = fb;
+  auto out = RenderHostAgents(agents);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const std::string& chrony = Find(*out, "/etc/chrony/chrony.conf")->content;
+  EXPECT_NE(chrony.find("\nserver 10.0.0.1 iburst\n"), std::string::npos);
+  EXPECT_NE(chrony.find("\npool pool.example maxsources 3\n"), std::string::npos);
+  EXPECT_NE(chrony.find("\nmakestep 0.5 3\n"), std::string::npos);
+  EXPECT_TRUE(Find(*out, "/etc/chrony/chrony.conf")->defer);
+  EXPECT_EQ(Find(*out, "/etc/fluent-bit-customization/default-config/fluent-bit-output.conf")->permissions, "0600");
+  EXPECT_NE(Find(*out, "/etc/systemd/system/prometheus-node-exporter.service.d/pgha.conf")
+                ->content.find("--web.listen-address=[::1]:9100"),
+            std::string::npos);
+
+  agents.node_exporter = NodeExporter{":9100 --collector.textfile.directory=/"};
+  EXPECT_FALSE(RenderHostAgents(agents).ok());
+  agents.node_exporter.reset();
+  agents.chrony->servers[0].options = {"iburst\nserver evil"};
+  EXPECT_FALSE(RenderHostAgents(agents).ok());
+}
+
+TEST(EtcdRole, UsersAreCreatedFromPrivateFiles) {
+  EtcdMember m;
+  m.name = "etcd-1";
+  m.ip = "10.0.0.11";
+  m.initial_members = {{"etcd-1", "10.0.0.11"}};
+  m.bootstrap_auth = true;
+  m.users = {{"patroni", "it's $(secret)", "/service/"}};
+  auto out = RenderEtcd(m);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const auto* user = Find(*out, "/etc/etcd/pgha-auth/user-0.env");
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(user->permissions, "0600");
+  EXPECT_NE(user->content.find("PASSWORD='it'\\''s $(secret)'"), std::string::npos) << user->content;
+  m.users[0].name = "two words";
+  EXPECT_FALSE(RenderEtcd(m).ok());
+}
+
+}  // namespace
+}  // namespace pgha::roles
