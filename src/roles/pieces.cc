@@ -15,7 +15,8 @@ absl::Status CheckToken(const std::string& what, const std::string& value) {
   if (value.empty()) return absl::InvalidArgumentError(pgha::StrCat(what, " is empty"));
   for (unsigned char c : value) {
     if (c <= 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError(pgha::StrCat(what, " \"", value, "\" holds a space or control character"));
+      // The value itself stays out of the message: it may be a secret (a shared key).
+      return absl::InvalidArgumentError(pgha::StrCat(what, " holds a space or control character"));
     }
   }
   return absl::OkStatus();

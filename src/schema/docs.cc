@@ -53,8 +53,11 @@ void RenderAttributeGroups(const std::vector<Attribute>& attrs, const std::vecto
         nested_out.push_back(sub);
       }
     }
-    if (std::string_view(g.title) == "Optional") {
+    // Blocks that must appear (min_items > 0) are listed with the required attributes.
+    const bool required_group = std::string_view(g.title) == "Required";
+    if (required_group || std::string_view(g.title) == "Optional") {
       for (const auto& b : blocks) {
+        if ((b.min_items > 0) != required_group) continue;
         std::string limits;
         if (b.min_items > 0) pgha::StrAppend(&limits, ", at least ", b.min_items);
         if (b.max_items > 0) pgha::StrAppend(&limits, ", at most ", b.max_items);
