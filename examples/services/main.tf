@@ -1,0 +1,158 @@
+# The documents of a 3 + 3 + 1 cluster, rendered by the *_cloud_init data
+# sources for the services tier of the tests (test/services/), which runs
+# them as real etcd, Patroni, PostgreSQL and HAProxy processes in network
+# namespaces on 10.216.0.0/24.
+terraform {
+  required_providers {
+    pgha = { source = "registry.terraform.io/pgha/pgha" }
+  }
+}
+
+provider "pgha" {}
+
+variable "password" {
+  type      = string
+  sensitive = true
+}
+
+locals {
+  etcd     = { etcd-1 = "10.216.0.11", etcd-2 = "10.216.0.12", etcd-3 = "10.216.0.13" }
+  postgres = { pg-1 = "10.216.0.21", pg-2 = "10.216.0.22", pg-3 = "10.216.0.23" }
+  lb_ip    = "10.216.0.30"
+}
+
+resource "pgha_certificate" "ca" {
+  common_name  = "services CA"
+  is_ca        = true
+  allowed_uses = ["cert_signing", "crl_signing"]
+}
+
+resource "pgha_certificate" "server" {
+  for_each = merge(local.etcd, local.postgres)
+
+  common_name        = each.key
+  dns_names          = [each.key, "localhost"]
+  ip_addresses       = [each.value, local.lb_ip, "127.0.0.1"]
+  allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+resource "pgha_certificate" "patroni_etcd_client" {
+  organization       = "pgha"
+  allowed_uses       = ["digital_signature", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+resource "pgha_certificate" "haproxy_client" {
+  common_name        = "haproxy"
+  allowed_uses       = ["digital_signature", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+data "pgha_etcd_member_cloud_init" "etcd" {
+  for_each = local.etcd
+
+  name                 = each.key
+  install_dependencies = false
+  node_exporter {
+    enabled = false
+  }
+  network_interface {
+    ip            = each.value
+    prefix_length = 24
+  }
+  etcd {
+    grpc_gateway_enabled = true
+  }
+  cluster {
+    is_initializing = true
+    initial_token   = "services"
+    initial_members = [for name, ip in local.etcd : { name = name, ip = ip }]
+  }
+  authentication_bootstrap {
+    bootstrap = each.key == "etcd-1"
+    users     = each.key == "etcd-1" ? [{ name = "patroni", password = var.password, key_prefix = "/service/" }] : []
+  }
+  tls {
+    ca_cert     = pgha_certificate.ca.cert_pem
+    server_cert = pgha_certificate.server[each.key].chain_pem
+    server_key  = pgha_certificate.server[each.key].private_key_pem
+  }
+}
+
+data "pgha_postgres_node_cloud_init" "postgres" {
+  for_each = local.postgres
+
+  name                 = each.key
+  install_dependencies = false
+  node_exporter {
+    enabled = false
+  }
+  network_interface {
+    ip            = each.value
+    prefix_length = 24
+  }
+  postgres {
+    superuser_password  = var.password
+    replicator_password = var.password
+    rewind_password     = var.password
+    ca_cert             = pgha_certificate.ca.cert_pem
+    server_cert         = pgha_certificate.server[each.key].chain_pem
+    server_key          = pgha_certificate.server[each.key].private_key_pem
+  }
+  etcd {
+    endpoints   = [for ip in values(local.etcd) : "${ip}:2379"]
+    ca_cert     = pgha_certificate.ca.cert_pem
+    username    = "patroni"
+    password    = var.password
+    client_cert = pgha_certificate.patroni_etcd_client.cert_pem
+    client_key  = pgha_certificate.patroni_etcd_client.private_key_pem
+  }
+  patroni {
+    cluster_size = 3
+    watchdog     = "off" # no watchdog device in a namespace
+  }
+}
+
+data "pgha_haproxy_lb_cloud_init" "lb" {
+  name                 = "lb-1"
+  install_dependencies = false
+  node_exporter {
+    enabled = false
+  }
+  network_interface {
+    ip            = local.lb_ip
+    prefix_length = 24
+  }
+  haproxy {
+    postgres_nodes      = [for name, ip in local.postgres : { name = name, ip = ip }]
+    patroni_ca_cert     = pgha_certificate.ca.cert_pem
+    patroni_client_cert = pgha_certificate.haproxy_client.cert_pem
+    patroni_client_key  = pgha_certificate.haproxy_client.private_key_pem
+  }
+}
+
+output "nodes" {
+  description = "Per node: its address, role and user-data."
+  sensitive   = true
+  value = merge(
+    { for k, d in data.pgha_etcd_member_cloud_init.etcd : k => { ip = local.etcd[k], role = "etcd", user_data = d.user_data } },
+    { for k, d in data.pgha_postgres_node_cloud_init.postgres : k => { ip = local.postgres[k], role = "postgres", user_data = d.user_data } },
+    { "lb-1" = { ip = local.lb_ip, role = "haproxy", user_data = data.pgha_haproxy_lb_cloud_init.lb.user_data } },
+  )
+}
+
+output "ca_cert_pem" {
+  value = pgha_certificate.ca.cert_pem
+}
+
+output "patroni_etcd_client" {
+  sensitive = true
+  value = {
+    cert = pgha_certificate.patroni_etcd_client.cert_pem
+    key  = pgha_certificate.patroni_etcd_client.private_key_pem
+  }
+}
