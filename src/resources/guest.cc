@@ -4,8 +4,6 @@
 #include <crypt.h>
 #include <openssl/sha.h>
 
-#include <regex>
-
 #include "base/strings.h"
 #include "roles/host_agents.h"
 #include "value/accessors.h"
@@ -189,8 +187,7 @@ void ValidateGuest(const Value& config, Diagnostics& diags) {
   }
   const Value& exporter = Attr(config, "node_exporter");
   const Value& listen = Attr(exporter, "listen_address");
-  static const std::regex listen_pattern(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$)");
-  if (listen.IsKnown() && !std::regex_match(listen.AsString(), listen_pattern)) {
+  if (listen.IsKnown() && !roles::IsListenAddress(listen.AsString())) {
     diags.AddError("Invalid listen address",
                    pgha::StrCat("\"", listen.AsString(), "\" is not [host]:port, e.g. :9100 or 10.0.0.5:9100."),
                    Path::Of("node_exporter").Attr("listen_address"));

@@ -1,6 +1,5 @@
 #include "resources/haproxy_lb.h"
 
-#include <regex>
 #include <set>
 
 #include "base/strings.h"
@@ -55,10 +54,9 @@ class Haproxy final : public Role {
     }
     const Value& timeouts = h.GetAttr("timeouts");
     if (timeouts.IsKnown()) {
-      static const std::regex pattern(R"(^[0-9]+(us|ms|s|m|h|d)?$)");
       for (const char* t : {"connect", "check", "idle"}) {
         const Value& v = timeouts.GetAttr(t);
-        if (v.IsKnown() && !std::regex_match(v.AsString(), pattern)) {
+        if (v.IsKnown() && !roles::IsHaproxyTime(v.AsString())) {
           diags.AddError("Invalid timeout", pgha::StrCat("\"", v.AsString(), "\" is not an HAProxy time such as 5s or 30m."),
                          Path::Of("haproxy").Attr("timeouts").Attr(t));
         }

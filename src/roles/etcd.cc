@@ -6,11 +6,7 @@
 namespace pgha::roles {
 namespace {
 
-std::string Url(const std::string& ip, int port) {
-  // IPv6 literals go in brackets inside URLs.
-  return ip.find(':') == std::string::npos ? pgha::StrCat("https://", ip, ":", port)
-                                           : pgha::StrCat("https://[", ip, "]:", port);
-}
+std::string Url(const std::string& ip, int port) { return pgha::StrCat("https://", HostPort(ip, port)); }
 
 }  // namespace
 

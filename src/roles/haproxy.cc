@@ -1,7 +1,5 @@
 #include "roles/haproxy.h"
 
-#include <regex>
-
 #include "base/strings.h"
 #include "cloudinit/line_template.h"
 #include "cloudinit/yaml_template.h"
@@ -9,13 +7,8 @@
 namespace pgha::roles {
 namespace {
 
-std::string HostPort(const std::string& ip, int port) {
-  return ip.find(':') == std::string::npos ? pgha::StrCat(ip, ":", port) : pgha::StrCat("[", ip, "]:", port);
-}
-
 absl::Status CheckTimeout(const std::string& what, const std::string& value) {
-  static const std::regex pattern(R"(^[0-9]+(us|ms|s|m|h|d)?$)");
-  if (!std::regex_match(value, pattern)) {
+  if (!IsHaproxyTime(value)) {
     return absl::InvalidArgumentError(pgha::StrCat(what, " \"", value, "\" is not an HAProxy time such as 5s or 30m"));
   }
   return absl::OkStatus();

@@ -1,7 +1,5 @@
 #include "roles/host_agents.h"
 
-#include <regex>
-
 #include <nlohmann/json.hpp>
 
 #include "base/strings.h"
@@ -140,9 +138,7 @@ absl::Status RenderFluentBit(const FluentBit& f, RolePieces& out) {
 }
 
 absl::Status RenderNodeExporter(const NodeExporter& n, RolePieces& out) {
-  // [host]:port with a numeric port; the host part may be empty (all addresses).
-  static const std::regex pattern(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$)");
-  if (!std::regex_match(n.listen_address, pattern)) {
+  if (!IsListenAddress(n.listen_address)) {
     return absl::InvalidArgumentError(
         pgha::StrCat("node_exporter.listen_address \"", n.listen_address, "\" is not [host]:port"));
   }

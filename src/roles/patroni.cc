@@ -10,10 +10,6 @@ using cloudinit::kOmit;
 using cloudinit::StringMap;
 using cloudinit::TemplateValue;
 
-std::string HostPort(const std::string& ip, int port) {
-  return ip.find(':') == std::string::npos ? pgha::StrCat(ip, ":", port) : pgha::StrCat("[", ip, "]:", port);
-}
-
 // pg_hba.conf lines, most specific first. Remote connections need TLS
 // (hostssl) and scram-sha-256; nothing is trusted.
 std::vector<std::string> PgHba(const PatroniNode& n) {

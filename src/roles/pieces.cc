@@ -1,5 +1,7 @@
 #include "roles/pieces.h"
 
+#include <regex>
+
 #include "base/strings.h"
 
 namespace pgha::roles {
@@ -20,6 +22,20 @@ absl::Status CheckToken(const std::string& what, const std::string& value) {
     }
   }
   return absl::OkStatus();
+}
+
+std::string HostPort(const std::string& ip, int port) {
+  return ip.find(':') == std::string::npos ? pgha::StrCat(ip, ":", port) : pgha::StrCat("[", ip, "]:", port);
+}
+
+bool IsHaproxyTime(const std::string& value) {
+  static const std::regex pattern(R"(^[0-9]+(us|ms|s|m|h|d)?$)");
+  return std::regex_match(value, pattern);
+}
+
+bool IsListenAddress(const std::string& value) {
+  static const std::regex pattern(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$)");
+  return std::regex_match(value, pattern);
 }
 
 std::string ShellQuote(const std::string& value) {

@@ -24,6 +24,14 @@ struct RolePieces {
 // control characters) or are empty; `what` names the setting for the message.
 absl::Status CheckToken(const std::string& what, const std::string& value);
 
+// "ip:port", with IPv6 literals in brackets.
+std::string HostPort(const std::string& ip, int port);
+
+// HAProxy's time notation: 5s, 30m, 100ms...
+bool IsHaproxyTime(const std::string& value);
+// [host]:port as exporters take it; the host may be empty (all addresses).
+bool IsListenAddress(const std::string& value);
+
 // 'value' quoted for a POSIX shell: single quotes, each ' written as '\''.
 std::string ShellQuote(const std::string& value);
 
