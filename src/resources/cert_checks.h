@@ -11,7 +11,8 @@
 
 namespace pgha::resources {
 
-// Warns when the (known) PEM certificate at `path` has no IP SAN for `ip`.
+// Warns when the (known) PEM certificate at `path` has no IP SAN for `ip`;
+// `purpose` names who would refuse it.
 void WarnUnlessCoversIp(const value::Value& pem, const std::string& ip, const std::string& purpose,
                         const value::Path& path, value::Diagnostics& diags);
 // Warns when the certificate lacks the clientAuth extended key usage.

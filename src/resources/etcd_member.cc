@@ -1,11 +1,9 @@
 #include "resources/etcd_member.h"
 
-#include <openssl/x509v3.h>
-
 #include <set>
 
 #include "base/strings.h"
-#include "pki/pem.h"
+#include "resources/cert_checks.h"
 #include "roles/etcd.h"
 #include "value/accessors.h"
 
@@ -84,19 +82,10 @@ class Etcd final : public Role {
     }
     // The certificate should cover the advertised address and 127.0.0.1 (auth bootstrap dials it).
     const Value& tls = Attr(config, "tls");
-    const std::string ip = AdvertisedIp(config);
-    if (tls.IsKnown() && tls.GetAttr("server_cert").IsKnown() && !ip.empty()) {
-      auto certs = pki::ParseCertificates(tls.GetAttr("server_cert").AsString());
-      if (certs.ok()) {
-        X509* cert = certs->front().get();
-        for (const std::string& addr : {ip, std::string("127.0.0.1")}) {
-          if (X509_check_ip_asc(cert, addr.c_str(), 0) != 1) {
-            diags.AddWarning("Certificate does not cover an address etcd uses",
-                             pgha::StrCat("tls.server_cert has no IP SAN for ", addr,
-                                          "; peers and clients connecting there will refuse it."),
-                             Path::Of("tls").Attr("server_cert"));
-          }
-        }
+    if (tls.IsKnown()) {
+      for (const std::string& addr : {AdvertisedIp(config), std::string("127.0.0.1")}) {
+        WarnUnlessCoversIp(tls.GetAttr("server_cert"), addr, "etcd peers and clients",
+                           Path::Of("tls").Attr("server_cert"), diags);
       }
     }
   }

@@ -40,8 +40,7 @@ std::vector<cloudinit::NetworkInterface> Interfaces(const Value& config) {
   for (const Value* block : InterfaceBlocks(config)) {
     cloudinit::NetworkInterface net;
     net.name = pgha::StrCat("eth", index);
-    net.mac = GetString(*block, "mac");
-    if (net.mac.empty()) net.mac = DerivedMac(name, index);
+    net.mac = InterfaceMac(*block, name, index);
     net.addresses = {pgha::StrCat(GetString(*block, "ip"), "/", GetInt(*block, "prefix_length"))};
     net.gateway = GetString(*block, "gateway");
     net.dns_servers = GetStrings(*block, "dns_servers");
@@ -126,6 +125,15 @@ std::string Sha256Hex(const std::string& data) {
 std::string DerivedMac(const std::string& vm_name, size_t index) {
   std::string h = Sha256Hex(pgha::StrCat(vm_name, "/", index));
   return pgha::StrCat("52:54:00:", h.substr(0, 2), ":", h.substr(2, 2), ":", h.substr(4, 2));
+}
+
+std::string InterfaceMac(const Value& block, const std::string& vm_name, size_t index) {
+  std::string mac = GetString(block, "mac");
+  return mac.empty() ? DerivedMac(vm_name, index) : mac;
+}
+
+std::string DocumentsDigest(const cloudinit::SeedDocuments& seed) {
+  return Sha256Hex(seed.user_data + "\n---\n" + seed.network_config);
 }
 
 std::vector<const Value*> InterfaceBlocks(const Value& config) {
@@ -229,7 +237,7 @@ absl::StatusOr<GuestDocuments> RenderGuest(const Value& config, const RoleOutput
   GuestDocuments out;
   out.seed.user_data = cloudinit::RenderUserData(c);
   out.seed.network_config = cloudinit::RenderNetworkConfig(Interfaces(config));
-  out.digest = Sha256Hex(out.seed.user_data + "\n---\n" + out.seed.network_config);
+  out.digest = DocumentsDigest(out.seed);
   out.seed.meta_data = cloudinit::RenderMetaData(pgha::StrCat("pgha-", out.digest.substr(0, 16)), name);
   return out;
 }

@@ -32,6 +32,10 @@ struct GuestDocuments {
 std::string Sha256Hex(const std::string& data);
 // A stable MAC in QEMU's 52:54:00 range for the VM's index-th NIC.
 std::string DerivedMac(const std::string& vm_name, size_t index);
+// The NIC's MAC: the block's `mac`, else the derived one.
+std::string InterfaceMac(const value::Value& block, const std::string& vm_name, size_t index);
+// SHA-256 over user-data and network-config: what the instance-id and user_data_digest come from.
+std::string DocumentsDigest(const cloudinit::SeedDocuments& seed);
 // The interface blocks in order (network_interface, then macvtap_interface
 // where the schema has it): the first one is what the service advertises.
 std::vector<const value::Value*> InterfaceBlocks(const value::Value& config);

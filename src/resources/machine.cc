@@ -102,23 +102,33 @@ absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancel
   return state;
 }
 
+namespace {
+
+absl::StatusOr<MachineState> StateOf(libvirt::Connection& conn, virDomain* domain) {
+  auto info = conn.GetDomainInfo(domain);
+  if (!info.ok()) return info.status();
+  auto autostart = conn.GetAutostart(domain);
+  if (!autostart.ok()) return autostart.status();
+  MachineState state;
+  state.uuid = Uuid(domain);
+  state.running = info->running;
+  state.autostart = *autostart;
+  state.vcpus = info->vcpus;
+  state.memory_mib = info->memory_mib;
+  return state;
+}
+
+}  // namespace
+
 absl::StatusOr<std::optional<MachineState>> ReadMachine(const std::string& uri, const std::string& name) {
   auto conn = libvirt::Connection::Open(uri);
   if (!conn.ok()) return conn.status();
   auto domain = conn->LookupDomain(name);
   if (absl::IsNotFound(domain.status())) return std::optional<MachineState>();
   if (!domain.ok()) return domain.status();
-  auto info = conn->GetDomainInfo(domain->get());
-  if (!info.ok()) return info.status();
-  auto autostart = conn->GetAutostart(domain->get());
-  if (!autostart.ok()) return autostart.status();
-  MachineState state;
-  state.uuid = Uuid(domain->get());
-  state.running = info->running;
-  state.autostart = *autostart;
-  state.vcpus = info->vcpus;
-  state.memory_mib = info->memory_mib;
-  return std::optional<MachineState>(state);
+  auto state = StateOf(*conn, domain->get());
+  if (!state.ok()) return state.status();
+  return std::optional<MachineState>(*state);
 }
 
 absl::Status UpdateMachine(const std::string& uri, const std::string& name, bool running, bool autostart,
@@ -187,12 +197,11 @@ absl::StatusOr<MachineImage> InspectMachine(const std::string& uri, const std::s
   if (!xml.ok()) return StepFailed("reading the domain's definition", xml.status());
   auto spec = libvirt::ParseDomainXml(*xml);
   if (!spec.ok()) return StepFailed("reading the domain's definition", spec.status());
-  auto state = ReadMachine(uri, name);
-  if (!state.ok()) return state.status();
-  if (!state->has_value()) return absl::NotFoundError(pgha::StrCat("domain ", name, " vanished"));
+  auto state = StateOf(*conn, domain->get());
+  if (!state.ok()) return StepFailed("reading the domain's state", state.status());
   MachineImage image;
   image.domain = *spec;
-  image.state = **state;
+  image.state = *state;
   for (auto it = image.domain.disks.begin(); it != image.domain.disks.end(); ++it) {
     if (it->device != libvirt::DiskSpec::Device::kCdrom || it->source_file.empty()) continue;
     auto names = conn->PoolAndNameOfPath(it->source_file);

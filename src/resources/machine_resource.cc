@@ -196,8 +196,7 @@ Value MachineResource::Import(const Context& ctx, const std::string& id, Diagnos
   s = s.WithAttr("cloud_init_volume_pool", Value::String(image->seed_pool));
   s = s.WithAttr("cloud_init_volume_name", Value::String(image->seed_volume));
   s = s.WithAttr("user_data", Value::String(image->seed->user_data));
-  s = s.WithAttr("user_data_digest",
-                 Value::String(Sha256Hex(image->seed->user_data + "\n---\n" + image->seed->network_config)));
+  s = s.WithAttr("user_data_digest", Value::String(DocumentsDigest(*image->seed)));
   // One block per NIC, with what libvirt knows; addressing comes from the config on the next apply.
   std::map<std::string, std::vector<Value>> nics = {{"network_interface", {}}, {"macvtap_interface", {}}};
   for (size_t i = 0; i < d.interfaces.size(); ++i) {

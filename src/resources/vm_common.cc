@@ -8,20 +8,11 @@
 #include "value/accessors.h"
 
 namespace pgha::resources {
-namespace {
-
 using value::Diagnostics;
+using value::Elements;
 using value::GetString;
 using value::Path;
 using value::Value;
-
-const std::vector<Value>& Blocks(const Value& config, const std::string& name) {
-  static const std::vector<Value> kEmpty;
-  const Value& v = config.GetAttr(name);
-  return v.IsKnown() ? v.Elements() : kEmpty;
-}
-
-}  // namespace
 
 std::string ResolveUri(const Value& state, const Context& ctx) {
   std::string uri = GetString(state, "uri");
@@ -42,7 +33,7 @@ void ValidateVm(const Value& config, Diagnostics& diags) {
                    "first one is the address the service advertises.",
                    Path::Of("network_interface"));
   }
-  const auto& nics = Blocks(config, "network_interface");
+  const auto& nics = Elements(config, "network_interface");
   for (size_t i = 0; i < nics.size(); ++i) {
     const Value& nic = nics[i];
     const Value& name = nic.GetAttr("network_name");
@@ -55,7 +46,7 @@ void ValidateVm(const Value& config, Diagnostics& diags) {
     }
   }
   for (const char* kind : {"network_interface", "macvtap_interface"}) {
-    const auto& blocks = Blocks(config, kind);
+    const auto& blocks = Elements(config, kind);
     for (size_t i = 0; i < blocks.size(); ++i) {
       std::string mac = GetString(blocks[i], "mac");
       bool ok = mac.size() == 17;
@@ -126,11 +117,9 @@ absl::StatusOr<MachineSpec> PrepareMachine(const Value& planned, const Context& 
 
   size_t nic_index = 0;
   for (const char* kind : {"network_interface", "macvtap_interface"}) {
-    for (const auto& block : Blocks(planned, kind)) {
+    for (const auto& block : Elements(planned, kind)) {
       libvirt::InterfaceSpec nic;
-      std::string mac = GetString(block, "mac");
-      if (mac.empty()) mac = DerivedMac(name, nic_index);
-      nic.mac = mac;
+      nic.mac = InterfaceMac(block, name, nic_index);
       if (std::string(kind) == "network_interface") {
         nic.kind = libvirt::InterfaceSpec::Kind::kNetwork;
         nic.network = GetString(block, "network_name");
