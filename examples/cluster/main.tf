@@ -15,19 +15,11 @@ terraform {
 provider "pgha" {}
 
 locals {
-  prefix = var.name_prefix
-  etcd = {
-    "${local.prefix}etcd-1" = "${var.subnet_prefix}.11"
-    "${local.prefix}etcd-2" = "${var.subnet_prefix}.12"
-    "${local.prefix}etcd-3" = "${var.subnet_prefix}.13"
-  }
-  postgres = {
-    "${local.prefix}postgres-1" = "${var.subnet_prefix}.21"
-    "${local.prefix}postgres-2" = "${var.subnet_prefix}.22"
-    "${local.prefix}postgres-3" = "${var.subnet_prefix}.23"
-  }
-  lb_name = "${local.prefix}lb-1"
-  lb_ip   = "${var.subnet_prefix}.30"
+  prefix   = var.name_prefix
+  etcd     = { for i in range(1, var.etcd_count + 1) : "${local.prefix}etcd-${i}" => "${var.subnet_prefix}.${10 + i}" }
+  postgres = { for i in range(1, var.postgres_count + 1) : "${local.prefix}postgres-${i}" => "${var.subnet_prefix}.${20 + i}" }
+  lb_name  = "${local.prefix}lb-1"
+  lb_ip    = "${var.subnet_prefix}.30"
 
   # One interface per VM: on the libvirt network, or macvtap on a host interface.
   use_macvtap = var.macvtap_interface != ""
@@ -99,6 +91,10 @@ resource "pgha_etcd_member" "etcd" {
   install_dependencies   = var.install_dependencies
   running                = var.running
   shutdown_timeout       = var.shutdown_timeout
+  kernel                 = var.kernel
+  initrd                 = var.initrd
+  cmdline                = var.cmdline
+  console_log            = var.console_log_dir == null ? null : "${var.console_log_dir}/${each.key}.log"
 
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [each.value]
@@ -160,6 +156,10 @@ resource "pgha_postgres_node" "postgres" {
   install_dependencies   = var.install_dependencies
   running                = var.running
   shutdown_timeout       = var.shutdown_timeout
+  kernel                 = var.kernel
+  initrd                 = var.initrd
+  cmdline                = var.cmdline
+  console_log            = var.console_log_dir == null ? null : "${var.console_log_dir}/${each.key}.log"
 
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [each.value]
@@ -218,6 +218,10 @@ resource "pgha_haproxy_lb" "lb" {
   install_dependencies   = var.install_dependencies
   running                = var.running
   shutdown_timeout       = var.shutdown_timeout
+  kernel                 = var.kernel
+  initrd                 = var.initrd
+  cmdline                = var.cmdline
+  console_log            = var.console_log_dir == null ? null : "${var.console_log_dir}/${local.lb_name}.log"
 
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [local.lb_ip]

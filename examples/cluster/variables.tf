@@ -10,6 +10,18 @@ variable "subnet_prefix" {
   default     = "10.214.0"
 }
 
+variable "etcd_count" {
+  description = "etcd members: 3 tolerates losing one; 1 is the smallest cluster (the VM test's)."
+  type        = number
+  default     = 3
+}
+
+variable "postgres_count" {
+  description = "PostgreSQL nodes. With strict synchronous replication, 3 keep taking writes after losing one."
+  type        = number
+  default     = 3
+}
+
 variable "os_volume_ids" {
   description = "OS disk per VM name (libvirt volume ids, e.g. from libvirt_volume resources)."
   type        = map(string)
@@ -53,6 +65,28 @@ variable "install_dependencies" {
   description = "Let cloud-init install the services from Debian; false for an image that has them."
   type        = bool
   default     = true
+}
+
+variable "kernel" {
+  description = "Direct kernel boot: kernel path on the libvirt host (an image without a bootloader)."
+  type        = string
+  default     = null
+}
+
+variable "initrd" {
+  type    = string
+  default = null
+}
+
+variable "cmdline" {
+  type    = string
+  default = null
+}
+
+variable "console_log_dir" {
+  description = "Directory on the libvirt host for each VM's serial console log (<name>.log)."
+  type        = string
+  default     = null
 }
 
 variable "running" {

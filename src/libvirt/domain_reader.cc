@@ -87,6 +87,7 @@ absl::StatusOr<DomainSpec> ParseDomainXml(const std::string& xml) {
   spec.cmdline = r.Text("/domain/os/cmdline");
   spec.description = r.Text("/domain/description");
   spec.watchdog_model = r.Text("/domain/devices/watchdog/@model");
+  spec.console_log = r.Text("/domain/devices/serial/log/@file");
   for (xmlNode* node : r.Nodes("/domain/devices/disk")) {
     DiskSpec d;
     d.device = r.Text("@device", node) == "cdrom" ? DiskSpec::Device::kCdrom : DiskSpec::Device::kDisk;

@@ -16,6 +16,7 @@ TEST(DomainReader, ReadsBackWhatRenderWrote) {
   spec.kernel = "/boot/vmlinuz";
   spec.initrd = "/boot/initrd.img";
   spec.cmdline = "console=ttyS0 root=/dev/vda1";
+  spec.console_log = "/var/log/pgha/vm-console.log";
   spec.watchdog_model = "i6300esb";
   spec.description = "Managed <by> pgha";
   spec.disks = {{DiskSpec::Device::kDisk, "/pool/os & more.qcow2", "qcow2", "vda", "virtio", false},
@@ -33,6 +34,7 @@ TEST(DomainReader, ReadsBackWhatRenderWrote) {
   EXPECT_EQ(back->kernel, spec.kernel);
   EXPECT_EQ(back->initrd, spec.initrd);
   EXPECT_EQ(back->cmdline, spec.cmdline);
+  EXPECT_EQ(back->console_log, spec.console_log);
   EXPECT_EQ(back->watchdog_model, "i6300esb");
   EXPECT_EQ(back->description, "Managed <by> pgha");
   ASSERT_EQ(back->disks.size(), 2u);

@@ -184,7 +184,8 @@ Value MachineResource::Import(const Context& ctx, const std::string& id, Diagnos
   if (!default_cpu && !d.cpu_model.empty()) s = s.WithAttr("cpu_model", Value::String(d.cpu_model));
   for (const auto& [attr, text] : {std::pair<const char*, std::string>{"kernel", d.kernel},
                                    {"initrd", d.initrd},
-                                   {"cmdline", d.cmdline}}) {
+                                   {"cmdline", d.cmdline},
+                                   {"console_log", d.console_log}}) {
     if (!text.empty()) s = s.WithAttr(attr, Value::String(text));
   }
   size_t disk_index = 0;

@@ -98,6 +98,7 @@ absl::StatusOr<MachineSpec> PrepareMachine(const Value& planned, const Context& 
   d.kernel = GetString(planned, "kernel");
   d.initrd = GetString(planned, "initrd");
   d.cmdline = GetString(planned, "cmdline");
+  d.console_log = GetString(planned, "console_log");
   d.description = "Managed by Terraform through pgha.";
 
   auto conn = libvirt::Connection::Open(m.uri);

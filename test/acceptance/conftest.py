@@ -46,6 +46,29 @@ def cli_config(provider_binary, tmp_path_factory):
     return rc.stdout.strip()
 
 
+MEASUREMENTS = []
+
+
+@pytest.fixture(scope="session")
+def report():
+    """Records a measured figure; all of them are printed at the end of the run (and written to
+    $PGHA_MEASUREMENTS as JSON when set), so every figure in docs/ comes from a rerunnable test."""
+    def add(what, value):
+        MEASUREMENTS.append({"what": what, "value": value})
+    return add
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not MEASUREMENTS:
+        return
+    terminalreporter.section("measurements")
+    for m in MEASUREMENTS:
+        terminalreporter.write_line(f"{m['what']}: {m['value']}")
+    path = os.environ.get("PGHA_MEASUREMENTS")
+    if path:
+        Path(path).write_text(json.dumps(MEASUREMENTS, indent=2) + "\n")
+
+
 @pytest.fixture(autouse=True)
 def no_sanitizer_reports():
     """Every test fails if the provider it drove reported a memory or UB error."""

@@ -4,6 +4,10 @@ Each node gets its own namespace on a bridge the harness creates (private addres
 its own mount namespace per process, and a root directory holding the files of its user-data. Paths
 the configuration names (/etc/etcd, /var/lib/etcd, ...) are bind-mounted from that root, so every
 configuration file is used exactly as rendered: the harness maps paths, it does not rewrite settings.
+
+Provisioning replays the user-data's runcmd in order, as root in the node's namespace. `systemctl`
+is the one command the harness answers itself: `restart X` starts what Debian 12's unit file for X
+runs (ExecStart, User=, Environment= and the drop-ins pgha rendered), like systemd would.
 """
 import json
 import os
@@ -12,10 +16,51 @@ import shutil
 import signal
 import subprocess
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHECK = ["/usr/bin/python3", str(ROOT / "test" / "tools" / "cloudinit_check.py")]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a Debian 12 unit file runs: its ExecStart, User= and Environment= lines."""
+    argv: tuple
+    user: str = "root"
+    env: tuple = ()
+    dropin_dir: str = ""
+
+
+# From /lib/systemd/system/{etcd,patroni,haproxy}.service of Debian 12's packages. Patroni's
+# ExecStart names /usr/bin/patroni; its shebang is Debian's python, named here by full path because
+# the python3 first on a test machine's PATH may not be Debian's (CLUSTER-FACTS 17). haproxy's -Ws is
+# its systemd master-worker mode; without NOTIFY_SOCKET it simply stays in the foreground.
+DEBIAN_UNITS = {
+    "etcd": Unit(("/usr/bin/etcd",), user="etcd",
+                 env=("ETCD_NAME=%H", "ETCD_DATA_DIR=/var/lib/etcd/default"),
+                 dropin_dir="/etc/systemd/system/etcd.service.d"),
+    "patroni": Unit(("/usr/bin/python3", "/usr/bin/patroni", "/etc/patroni/config.yml"), user="postgres"),
+    "haproxy": Unit(("/usr/sbin/haproxy", "-Ws", "-f", "/etc/haproxy/haproxy.cfg")),
+}
+
+HOMES = {"root": "/root", "etcd": "/var/lib/etcd", "postgres": "/var/lib/postgresql", "haproxy": "/var/lib/haproxy"}
+
+# The paths each role's configuration and commands use, bound from the node's root. /etc/postgresql
+# is bound (empty) so the prepare script never sees, or drops, the test machine's own 15/main.
+ROLE_MOUNTS = {
+    "etcd": ["/etc/etcd", "/var/lib/etcd", "/usr/local/sbin", "/etc/systemd/system"],
+    "postgres": ["/etc/patroni", "/etc/postgresql", "/var/lib/postgresql", "/run/postgresql", "/usr/local/sbin",
+                 "/etc/udev/rules.d"],
+    "haproxy": ["/etc/haproxy"],
+}
+
+# What Debian's packages create on install, with owner and mode (the harness's stand-in for dpkg).
+PACKAGE_DIRS = {
+    "etcd": [("/var/lib/etcd", "etcd", 0o700)],
+    "postgres": [("/var/lib/postgresql", "postgres", 0o755), ("/run/postgresql", "postgres", 0o2775)],
+    "haproxy": [],
+}
 
 
 def sh(*argv, check=True):
@@ -23,10 +68,12 @@ def sh(*argv, check=True):
 
 
 class Node:
-    def __init__(self, cluster, name, ip, user_data):
+    def __init__(self, cluster, name, ip, user_data, role):
         self.cluster = cluster
         self.name = name
         self.ip = ip
+        self.role = role
+        self.mounts = ROLE_MOUNTS[role]
         self.ns = f"pgha-{name}"
         self.root = cluster.base / name
         self.processes = []
@@ -45,6 +92,39 @@ class Node:
             user, _, group = entry.get("owner", "root:root").partition(":")
             shutil.chown(path, user, group or user)
             os.chmod(path, int(entry.get("permissions", "0644"), 8))
+
+    def install_package_dirs(self):
+        for path, owner, mode in PACKAGE_DIRS[self.role]:
+            target = self.root / path.lstrip("/")
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.chown(target, owner, owner)
+            os.chmod(target, mode)
+
+    def provision(self):
+        """Replays runcmd as cloud-init would: in order, as root; a failing command fails provisioning."""
+        for argv in self.doc["runcmd"]:
+            if argv[0] == "systemctl":
+                if argv[1] in ("start", "restart"):
+                    self.start_unit(argv[2])
+                continue
+            out = self.run(argv, self.mounts, timeout=300)
+            assert out.returncode == 0, f"{self.name}: {argv} exited {out.returncode}\n{out.stdout}{out.stderr}"
+
+    def start_unit(self, name):
+        unit = DEBIAN_UNITS[name]
+        env = [e.replace("%H", self.name) for e in unit.env]
+        if unit.dropin_dir:
+            # Later Environment= lines win, as in systemd: the drop-ins pgha renders come last.
+            for dropin in sorted((self.root / unit.dropin_dir.lstrip("/")).glob("*.conf")):
+                for line in dropin.read_text().splitlines():
+                    if line.startswith("Environment="):
+                        env.extend(shlex.split(line[len("Environment="):]))
+        base = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"HOME={HOMES[unit.user]}", "LANG=C.UTF-8"]
+        argv = ["env", "-i", *base, *env, *unit.argv]
+        return self.start(argv, self.mounts, user=None if unit.user == "root" else unit.user, log=name)
+
+    def pids(self):
+        return [int(p) for p in sh("ip", "netns", "pids", self.ns, check=False).stdout.split()]
 
     def command(self, argv, mounts, user=None):
         """argv inside the node's network namespace, with `mounts` (absolute paths) bound from its root."""
@@ -72,11 +152,10 @@ class Node:
         return subprocess.run(self.command(argv, mounts, user), capture_output=True, text=True, timeout=timeout)
 
     def stop(self):
-        # Every process in the namespace, whoever started it (postgres is not Patroni's child).
-        pids = sh("ip", "netns", "pids", self.ns, check=False).stdout.split()
-        for pid in pids:
+        """SIGKILL of every process in the namespace, whoever started it (postgres is not Patroni's child)."""
+        for pid in self.pids():
             try:
-                os.kill(int(pid), signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
         for proc in self.processes:
@@ -102,8 +181,8 @@ class Cluster:
         sh("ip", "addr", "add", f"{gateway}/{prefix}", "dev", self.BRIDGE)
         sh("ip", "link", "set", self.BRIDGE, "up")
 
-    def add(self, name, ip, user_data):
-        node = Node(self, name, ip, user_data)
+    def add(self, name, ip, user_data, role):
+        node = Node(self, name, ip, user_data, role)
         host_end = f"pgv-{name}"[:15]
         sh("ip", "netns", "add", node.ns)
         sh("ip", "link", "add", host_end, "type", "veth", "peer", "name", "eth0", "netns", node.ns)
@@ -111,6 +190,7 @@ class Cluster:
         sh("ip", "netns", "exec", node.ns, "ip", "addr", "add", f"{ip}/{self.prefix}", "dev", "eth0")
         sh("ip", "netns", "exec", node.ns, "ip", "link", "set", "eth0", "up")
         sh("ip", "netns", "exec", node.ns, "ip", "link", "set", "lo", "up")
+        node.install_package_dirs()
         node.write_files()
         self.nodes[name] = node
         return node

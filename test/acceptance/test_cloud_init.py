@@ -202,6 +202,31 @@ data "pgha_postgres_node_cloud_init" "p" {
     cluster_size           = 3
   }
 }
+data "pgha_etcd_member_cloud_init" "e" {
+  name = "etcd-1"
+  network_interface {
+    ip            = "10.0.0.2"
+    prefix_length = 24
+  }
+  cluster {
+    is_initializing = true
+    initial_token   = "t"
+    initial_members = [{ name = "etcd-1", ip = "10.0.0.2" }, { name = "etcd-1", ip = "10.0.0.3" }]
+  }
+  authentication_bootstrap {
+    bootstrap = true
+    users = [
+      { name = "root", password = "x", key_prefix = "/" },
+      { name = "patroni", password = "two words", key_prefix = "/service/" },
+      { name = "patroni", password = "x", key_prefix = "/service/" },
+    ]
+  }
+  tls {
+    ca_cert     = file("ca.pem")
+    server_cert = file("ca.pem")
+    server_key  = file("key.pem")
+  }
+}
 data "pgha_haproxy_lb_cloud_init" "lb" {
   name = "lb-1"
   network_interface {
@@ -232,7 +257,8 @@ def test_rules_users_get_wrong_are_caught_at_plan_time(workspace, tmp_path):
     out = ws.run("plan", "-input=false", expect=1).stderr
     for needle in ("Patroni timings do not fit in the TTL", "Too many synchronous replicas",
                    "Invalid etcd endpoint", "Certificate must not have a common name",
-                   "Give postgres_nodes or postgres_domain", "Invalid timeout"):
+                   "Give postgres_nodes or postgres_domain", "Invalid timeout", "Duplicate member name",
+                   "root is created already", "Password holds whitespace", "Duplicate user"):
         assert needle in out, f"missing diagnostic {needle!r} in:\n{out}"
     # Terraform points at the attribute: its source line appears with the diagnostic.
     assert "ttl                    = 20" in out
