@@ -96,6 +96,12 @@ resource "pgha_etcd_member" "etcd" {
   cmdline                = var.cmdline
   console_log            = var.console_log_dir == null ? null : "${var.console_log_dir}/${each.key}.log"
 
+  chrony {
+    enabled  = length(var.ntp_servers) > 0
+    servers  = [for server in var.ntp_servers : { url = server, options = ["iburst"] }]
+    makestep = { threshold = 1, limit = 3 } # step a wrong boot-time clock, then slew
+  }
+
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [each.value]
     content {
@@ -161,6 +167,12 @@ resource "pgha_postgres_node" "postgres" {
   cmdline                = var.cmdline
   console_log            = var.console_log_dir == null ? null : "${var.console_log_dir}/${each.key}.log"
 
+  chrony {
+    enabled  = length(var.ntp_servers) > 0
+    servers  = [for server in var.ntp_servers : { url = server, options = ["iburst"] }]
+    makestep = { threshold = 1, limit = 3 } # step a wrong boot-time clock, then slew
+  }
+
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [each.value]
     content {
@@ -222,6 +234,12 @@ resource "pgha_haproxy_lb" "lb" {
   initrd                 = var.initrd
   cmdline                = var.cmdline
   console_log            = var.console_log_dir == null ? null : "${var.console_log_dir}/${local.lb_name}.log"
+
+  chrony {
+    enabled  = length(var.ntp_servers) > 0
+    servers  = [for server in var.ntp_servers : { url = server, options = ["iburst"] }]
+    makestep = { threshold = 1, limit = 3 } # step a wrong boot-time clock, then slew
+  }
 
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [local.lb_ip]

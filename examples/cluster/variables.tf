@@ -89,6 +89,12 @@ variable "console_log_dir" {
   default     = null
 }
 
+variable "ntp_servers" {
+  description = "NTP servers for chrony on every VM; empty leaves the image's time setup alone."
+  type        = list(string)
+  default     = []
+}
+
 variable "running" {
   type    = bool
   default = true

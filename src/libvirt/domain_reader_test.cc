@@ -20,7 +20,7 @@ TEST(DomainReader, ReadsBackWhatRenderWrote) {
   spec.watchdog_model = "i6300esb";
   spec.description = "Managed <by> pgha";
   spec.disks = {{DiskSpec::Device::kDisk, "/pool/os & more.qcow2", "qcow2", "vda", "virtio", false},
-                {DiskSpec::Device::kCdrom, "/pool/pg-1-cloud-init.iso", "raw", "sda", "sata", true}};
+                {DiskSpec::Device::kCdrom, "/pool/pg-1-cloud-init.iso", "raw", "hdc", "ide", true}};
   spec.interfaces = {{InterfaceSpec::Kind::kNetwork, "net-a", "", "52:54:00:aa:bb:cc"},
                      {InterfaceSpec::Kind::kMacvtap, "", "eth9", "52:54:00:aa:bb:cd"}};
   auto back = ParseDomainXml(RenderDomainXml(spec));

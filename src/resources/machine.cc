@@ -24,14 +24,16 @@ bool IsOurSeed(libvirt::Connection& conn, virStorageVol* volume) {
   return bytes.ok() && app.ok() && *bytes == "CD001" && *app == "PGHA";
 }
 
-// The CD-ROM the seed is attached as.
+// The CD-ROM the seed is attached as: IDE, which libvirt's default machine (i440fx) has built in and
+// every x86 kernel drives. SATA would add an AHCI controller that small kernels lack: Debian's
+// linux-image-cloud-amd64 never saw a SATA seed and cloud-init fell back to DataSourceNone.
 libvirt::DiskSpec SeedDisk(const std::string& path) {
   libvirt::DiskSpec seed;
   seed.device = libvirt::DiskSpec::Device::kCdrom;
   seed.source_file = path;
   seed.format = "raw";
-  seed.target_dev = "sda";
-  seed.bus = "sata";
+  seed.target_dev = "hdc";
+  seed.bus = "ide";
   seed.read_only = true;
   return seed;
 }
