@@ -25,6 +25,22 @@ def connect(host, password, ca_file, dbname="postgres", timeout=3):
     return conn
 
 
+def query_one(host, password, ca_file, sql, timeout=3):
+    """The first row `sql` returns on `host`, or None when the server does not answer it."""
+    try:
+        conn = connect(host, password, ca_file, timeout=timeout)
+    except psycopg2.Error:
+        return None
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchone()
+    except psycopg2.Error:
+        return None
+    finally:
+        conn.close()
+
+
 def create_table(host, password, ca_file):
     with connect(host, password, ca_file) as conn, conn.cursor() as cur:
         cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigint PRIMARY KEY, at timestamptz DEFAULT now())")

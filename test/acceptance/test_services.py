@@ -26,11 +26,10 @@ import subprocess
 import threading
 import time
 
-import psycopg2
 import pytest
 
 from conftest import CLIENTS, Workspace
-from durability import Writer, connect, create_table, present_ids
+from durability import Writer, connect, create_table, present_ids, query_one
 from netns import Cluster, wait_for
 
 PASSWORD = "svc-pw-'x\"$y\\"  # no whitespace: etcd refuses it (etcdctl stops reading there)
@@ -149,18 +148,8 @@ class Services:
         return self.cluster.nodes[member["name"]]
 
     def writable_through_lb(self):
-        try:
-            conn = connect(LB, PASSWORD, self.ca, timeout=2)
-        except psycopg2.Error:
-            return False
-        try:
-            with conn.cursor() as cur:
-                cur.execute("SELECT pg_is_in_recovery()")
-                return cur.fetchone()[0] is False
-        except psycopg2.Error:
-            return False
-        finally:
-            conn.close()
+        row = query_one(LB, PASSWORD, self.ca, "SELECT pg_is_in_recovery()", timeout=2)
+        return row is not None and row[0] is False
 
     def wait_ready(self, timeout, what):
         wait_for(lambda: self.healthy() is not None and self.writable_through_lb(), timeout, what)

@@ -17,11 +17,10 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from conftest import CLIENTS, ROOT, Workspace
-from durability import Writer, connect, create_table, present_ids
+from durability import Writer, create_table, present_ids, query_one
 from netns import wait_for
 from test_etcd_member import POOL, URI, domain_state, libvirt_env, remove_leftovers, seed_volumes, virsh  # noqa: F401
 
@@ -141,50 +140,21 @@ def console_tails(console_dir, lines=25):
 
 def primary_ip(ca):
     """The address of the node the load balancer sends writes to, or None."""
-    try:
-        conn = connect(LB, PASSWORD, ca, timeout=3)
-    except psycopg2.Error:
-        return None
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT host(inet_server_addr()), pg_is_in_recovery()")
-            ip, in_recovery = cur.fetchone()
-            return None if in_recovery else ip
-    except psycopg2.Error:
-        return None
-    finally:
-        conn.close()
+    row = query_one(LB, PASSWORD, ca, "SELECT host(inet_server_addr()), pg_is_in_recovery()")
+    return row[0] if row and row[1] is False else None
 
 
 def replication(ip, ca):
     """(streaming replicas, synchronous ones) as the node at `ip` sees them, or None."""
-    try:
-        conn = connect(ip, PASSWORD, ca, timeout=3)
-    except psycopg2.Error:
-        return None
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT count(*) FILTER (WHERE state = 'streaming'), count(*) FILTER (WHERE sync_state = 'sync')"
-                        " FROM pg_stat_replication")
-            return tuple(cur.fetchone())
-    except psycopg2.Error:
-        return None
-    finally:
-        conn.close()
+    row = query_one(ip, PASSWORD, ca, "SELECT count(*) FILTER (WHERE state = 'streaming'), "
+                    "count(*) FILTER (WHERE sync_state = 'sync') FROM pg_stat_replication")
+    return tuple(row) if row else None
 
 
 def clock_skew(ip, ca):
     """The node's clock minus the host's, in seconds, or None when it does not answer."""
-    try:
-        conn = connect(ip, PASSWORD, ca, timeout=3)
-    except psycopg2.Error:
-        return None
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT extract(epoch FROM clock_timestamp())")
-            return float(cur.fetchone()[0]) - time.time()
-    finally:
-        conn.close()
+    row = query_one(ip, PASSWORD, ca, "SELECT extract(epoch FROM clock_timestamp())")
+    return float(row[0]) - time.time() if row else None
 
 
 def healthy(ca):
