@@ -21,18 +21,23 @@ def virsh(*args, check=True):
     return subprocess.run(["virsh", "-c", URI, *args], capture_output=True, text=True, check=check)
 
 
-@pytest.fixture(scope="session")
-def libvirt_env():
-    assert URI, "PGHA_LIBVIRT_URI is set by scripts/test"
-    if virsh("net-info", NETWORK, check=False).returncode != 0:
-        # Isolated: no <forward>, no DNS; guests reach only each other and the host.
-        xml = (f"<network><name>{NETWORK}</name><bridge name='pghaacc0'/><dns enable='no'/>"
-               "<ip address='10.213.0.1' prefix='24'/></network>")
+def ensure_isolated_network(name, bridge, host_address):
+    """An active libvirt network without <forward> or DNS: guests reach only each other and the host."""
+    if virsh("net-info", name, check=False).returncode != 0:
+        xml = (f"<network><name>{name}</name><bridge name='{bridge}'/><dns enable='no'/>"
+               f"<ip address='{host_address}' prefix='24'/></network>")
         with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
             f.write(xml)
             f.flush()
             virsh("net-define", f.name)
-        virsh("net-start", NETWORK)
+    if "Active:         yes" not in virsh("net-info", name).stdout:
+        virsh("net-start", name)
+
+
+@pytest.fixture(scope="session")
+def libvirt_env():
+    assert URI, "PGHA_LIBVIRT_URI is set by scripts/test"
+    ensure_isolated_network(NETWORK, "pghaacc0", "10.213.0.1")
     volume = "pgha-accept-os.qcow2"
     if virsh("vol-info", "--pool", POOL, volume, check=False).returncode != 0:
         virsh("vol-create-as", POOL, volume, "16M", "--format", "qcow2")

@@ -11,6 +11,7 @@ leave no domain and no seed behind.
 Size: PGHA_VM_CLUSTER=small (default, in CI: 1 etcd member, 2 PostgreSQL nodes, 1 load balancer)
 or full (the 3 + 3 + 1 example; scripts/test-vms full).
 """
+import json
 import os
 import subprocess
 import threading
@@ -22,7 +23,8 @@ import pytest
 from conftest import CLIENTS, ROOT, Workspace
 from durability import Writer, create_table, present_ids, query_one
 from netns import wait_for
-from test_etcd_member import POOL, URI, domain_state, libvirt_env, remove_leftovers, seed_volumes, virsh  # noqa: F401
+from test_etcd_member import (POOL, URI, domain_state, ensure_isolated_network, libvirt_env,  # noqa: F401
+                              remove_leftovers, seed_volumes, virsh)
 
 SIZES = {"small": (1, 2), "full": (3, 3)}
 SIZE = os.environ.get("PGHA_VM_CLUSTER", "small")
@@ -32,10 +34,8 @@ NETWORK = "pgha-vm-net"
 SUBNET = "10.217.0"
 LB = f"{SUBNET}.30"
 PASSWORD = "vm-su-pw-'x\"$1"
-# Clock robustness. Under host load the TSC calibration of a TCG guest can go wrong by orders of
-# magnitude (VM-FACTS 5), and a clock running fast breaks etcd and Patroni leases: the guests keep
-# time on the HPET, and chrony (rendered by pgha) steps a wrong boot-time clock to the host's.
-CMDLINE = "root=LABEL=rootfs rw console=ttyS0 net.ifnames=0 clocksource=hpet"
+# Clock robustness: the image's kernel command line keeps time on the HPET (scripts/guest-image says
+# why), and chrony (rendered by pgha) steps a wrong boot-time clock to the host's.
 BOOT_TIMEOUT = 900 if SIZE == "small" else 1500
 
 NAMES = ([f"{PREFIX}etcd-{i}" for i in range(1, ETCD_COUNT + 1)]
@@ -55,16 +55,7 @@ def guest_image(report):
 
 @pytest.fixture(scope="module")
 def vm_network(libvirt_env):
-    if virsh("net-info", NETWORK, check=False).returncode != 0:
-        xml = (f"<network><name>{NETWORK}</name><bridge name='pghavm0'/><dns enable='no'/>"
-               f"<ip address='{SUBNET}.1' prefix='24'/></network>")
-        path = Path("/var/lib/pgha") / f"{NETWORK}.xml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(xml)
-        virsh("net-define", str(path))
-        path.unlink()
-    if "Active:         yes" not in virsh("net-info", NETWORK).stdout:
-        virsh("net-start", NETWORK)
+    ensure_isolated_network(NETWORK, "pghavm0", f"{SUBNET}.1")
     yield NETWORK
     virsh("net-destroy", NETWORK, check=False)
     virsh("net-undefine", NETWORK, check=False)
@@ -171,11 +162,11 @@ def test_the_example_cluster_boots_serves_and_survives_losing_its_leader(guest_i
     console_dir.mkdir(parents=True, exist_ok=True)
     ws = Workspace(tmp_path, CLIENTS[0][1], cli_config)
     ws.copy_example("cluster")
-    ws.write("test.auto.tfvars.json", __import__("json").dumps({
+    ws.write("test.auto.tfvars.json", json.dumps({
         "name_prefix": PREFIX, "subnet_prefix": SUBNET, "pool": POOL, "network": vm_network,
         "etcd_count": ETCD_COUNT, "postgres_count": POSTGRES_COUNT,
         "domain_type": "qemu", "vcpus": 1, "memory": 1024, "install_dependencies": False,
-        "kernel": str(guest_image / "vmlinuz"), "initrd": str(guest_image / "initrd.img"), "cmdline": CMDLINE,
+        "kernel": str(guest_image / "vmlinuz"), "initrd": str(guest_image / "initrd.img"), "cmdline": (guest_image / "cmdline").read_text().strip(),
         "console_log_dir": str(console_dir), "os_volume_ids": os_volumes, "ntp_servers": [ntp_server],
         "etcd_patroni_password": "vm-etcd-pw", "postgres_superuser_password": PASSWORD,
         "postgres_replicator_password": "vm-repl-pw", "postgres_rewind_password": "vm-rewind-pw",
