@@ -22,6 +22,24 @@ variable "network" {
   type        = string
 }
 
+variable "data_volume_id" {
+  description = "An optional data disk: a libvirt volume id."
+  type        = string
+  default     = null
+}
+
+variable "data_volume_format" {
+  description = "The data disk's declared format."
+  type        = string
+  default     = "qcow2"
+}
+
+variable "memory" {
+  description = "MiB of memory; changing it replaces the VM."
+  type        = number
+  default     = 256
+}
+
 variable "running" {
   type    = bool
   default = true
@@ -64,8 +82,10 @@ resource "pgha_etcd_member" "etcd_1" {
   name                   = "pgha-example-etcd-1"
   domain_type            = "qemu"
   vcpus                  = 1
-  memory                 = 256
+  memory                 = var.memory
   volume_id              = var.os_volume_id
+  data_volume_id         = var.data_volume_id
+  data_volume_format     = var.data_volume_format
   cloud_init_volume_pool = var.pool
   running                = var.running
   shutdown_timeout       = var.shutdown_timeout

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "base/strings.h"
+
 namespace pgha::cloudinit {
 namespace {
 
@@ -223,20 +225,34 @@ std::string FromUcs2(std::string_view bytes) {
 absl::StatusOr<std::vector<IsoFile>> ReadIsoFiles(const ImageReader& read, const std::vector<std::string>& names) {
   // Volume descriptors start at sector 16; the Joliet one is a supplementary descriptor (type 2).
   std::string root_record;
+  uint64_t volume_bytes = 0;  // from the descriptors: no extent may run past it
   for (uint64_t sector = 16; sector < 32 && root_record.empty(); ++sector) {
     auto vd = read(sector * kSector, kSector);
     if (!vd.ok()) return vd.status();
     if (vd->size() < kSector || vd->substr(1, 5) != "CD001") return absl::InvalidArgumentError("not an ISO 9660 image");
     const uint8_t type = static_cast<uint8_t>((*vd)[0]);
     if (type == 255) break;
+    if (type == 1 || type == 2) volume_bytes = std::max<uint64_t>(volume_bytes, uint64_t{GetLe32(*vd, 80)} * kSector);
     if (type == 2) root_record = vd->substr(156, 34);
   }
   if (root_record.empty()) return absl::InvalidArgumentError("the image has no Joliet directory");
+  // An extent must lie inside the volume, and be read whole: a short read is damage, not a smaller file.
+  auto read_extent = [&](uint32_t lba, uint32_t size, std::string_view what) -> absl::StatusOr<std::string> {
+    if (uint64_t{lba} * kSector + size > volume_bytes) {
+      return absl::InvalidArgumentError(pgha::StrCat(what, " runs past the end of the image"));
+    }
+    auto bytes = read(uint64_t{lba} * kSector, size);
+    if (!bytes.ok()) return bytes.status();
+    if (bytes->size() != size) return absl::InvalidArgumentError(pgha::StrCat(what, " is cut short"));
+    return bytes;
+  };
   const uint32_t dir_lba = GetLe32(root_record, 2);
   const uint32_t dir_size = GetLe32(root_record, 10);
   if (dir_size > 64 * kSector) return absl::InvalidArgumentError("root directory too large for a cloud-init seed");
-  auto dir = read(uint64_t{dir_lba} * kSector, dir_size);
+  auto dir = read_extent(dir_lba, dir_size, "the root directory");
   if (!dir.ok()) return dir.status();
+  constexpr uint64_t kMaxTotal = 32 * 1024 * 1024;
+  uint64_t total = 0;
   std::vector<IsoFile> out;
   for (size_t at = 0; at < dir->size();) {
     const uint8_t len = static_cast<uint8_t>((*dir)[at]);
@@ -249,13 +265,18 @@ absl::StatusOr<std::vector<IsoFile>> ReadIsoFiles(const ImageReader& read, const
     const std::string_view record(dir->data() + at, len);
     if (name_len > 1 && 33u + name_len <= len) {
       const std::string name = FromUcs2(record.substr(33, name_len));
-      if (std::find(names.begin(), names.end(), name) != names.end()) {
+      const bool wanted = std::find(names.begin(), names.end(), name) != names.end();
+      const bool seen = std::any_of(out.begin(), out.end(), [&](const IsoFile& f) { return f.name == name; });
+      if (wanted && !seen) {  // the first record of a name counts; repeats are not read again
         const uint32_t lba = GetLe32(record, 2);
         const uint32_t size = GetLe32(record, 10);
         if (size > 16 * 1024 * 1024) return absl::InvalidArgumentError(name + " is too large for a seed file");
-        auto content = read(uint64_t{lba} * kSector, size);
+        total += size;
+        if (total > kMaxTotal) return absl::InvalidArgumentError("the seed's files are too large together");
+        auto content = read_extent(lba, size, name);
         if (!content.ok()) return content.status();
-        out.push_back({name, *content});
+        out.push_back({name, *std::move(content)});
+        if (out.size() == names.size()) break;
       }
     }
     at += len;

@@ -79,5 +79,57 @@ TEST(IsoReader, ReadsBackTheFilesItWrote) {
                }, {"user-data"}).ok());
 }
 
+std::string Ucs2(std::string_view ascii) {
+  std::string out;
+  for (char c : ascii) out += std::string{'\0', c};
+  return out;
+}
+
+ImageReader ReaderOf(const std::string& image) {
+  return [&image](uint64_t offset, uint64_t length) -> absl::StatusOr<std::string> {
+    if (offset >= image.size()) return std::string();
+    return image.substr(offset, length);  // short at the end, as a truncated volume reads
+  };
+}
+
+TEST(IsoReader, RefusesAFileCutShortInsteadOfReturningItTruncated) {
+  std::string image = BuildIso("cidata", {{"user-data", std::string(10000, 'u')}, {"meta-data", "m"}});
+  image.resize(image.size() - 4096);  // the last extent loses its tail
+  auto files = ReadIsoFiles(ReaderOf(image), {"user-data", "meta-data"});
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(std::string(files.status().message()).find("cut short"), std::string::npos) << files.status();
+}
+
+TEST(IsoReader, RefusesAnExtentPastTheVolumeEnd) {
+  std::string image = BuildIso("cidata", {{"user-data", "#cloud-config\n"}});
+  // The Joliet record of user-data claims 8 MiB: the volume has far fewer sectors.
+  const size_t name = image.find(Ucs2("user-data"));
+  ASSERT_NE(name, std::string::npos);
+  const size_t record = name - 33;
+  const uint32_t size = 8 * 1024 * 1024;
+  for (int i = 0; i < 4; ++i) image[record + 10 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  auto files = ReadIsoFiles(ReaderOf(image), {"user-data"});
+  ASSERT_FALSE(files.ok());
+  EXPECT_NE(std::string(files.status().message()).find("runs past the end"), std::string::npos) << files.status();
+}
+
+TEST(IsoReader, ReadsOnlyTheFirstRecordOfAName) {
+  std::string image = BuildIso("cidata", {{"meta-data", "first"}, {"user-data", "second"}});
+  // Rename meta-data to user-data in the Joliet directory: two records of one name.
+  const size_t at = image.find(Ucs2("meta-data"));
+  ASSERT_NE(at, std::string::npos);
+  image.replace(at, 18, Ucs2("user-data"));
+  int reads = 0;
+  ImageReader counting = [&](uint64_t offset, uint64_t length) -> absl::StatusOr<std::string> {
+    ++reads;
+    return image.substr(offset, length);
+  };
+  auto files = ReadIsoFiles(counting, {"user-data"});
+  ASSERT_TRUE(files.ok()) << files.status();
+  ASSERT_EQ(files->size(), 1u);
+  const int reads_for_one = reads;
+  EXPECT_LE(reads_for_one, 5);
+}
+
 }  // namespace
 }  // namespace pgha::cloudinit

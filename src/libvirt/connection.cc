@@ -2,9 +2,11 @@
 
 #include <libvirt/virterror.h>
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
+#include "base/crash_point.h"
 #include "base/strings.h"
 #include "libvirt/xml_writer.h"
 
@@ -60,6 +62,42 @@ absl::StatusOr<DomainPtr> Connection::LookupDomain(const std::string& name) {
   return DomainPtr(d);
 }
 
+absl::StatusOr<DomainPtr> Connection::LookupDomainByUuid(const std::string& uuid) {
+  virDomainPtr d = virDomainLookupByUUIDString(conn_.get(), uuid.c_str());
+  if (d == nullptr) return LastError(pgha::StrCat("looking up domain ", uuid));
+  return DomainPtr(d);
+}
+
+absl::StatusOr<std::vector<DomainPtr>> Connection::ListDomains() {
+  virDomainPtr* domains = nullptr;
+  const int n = virConnectListAllDomains(conn_.get(), &domains, 0);
+  if (n < 0) return LastError("listing domains");
+  std::vector<DomainPtr> out;
+  out.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) out.emplace_back(domains[i]);
+  free(domains);
+  return out;
+}
+
+std::string Connection::DomainName(virDomain* domain) {
+  const char* name = virDomainGetName(domain);
+  return name ? name : "";
+}
+
+std::string Connection::DomainUuid(virDomain* domain) {
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  return virDomainGetUUIDString(domain, uuid) == 0 ? std::string(uuid) : "";
+}
+
+absl::Status Connection::SetDescription(virDomain* domain, const std::string& text) {
+  unsigned int flags = VIR_DOMAIN_AFFECT_CONFIG;
+  if (virDomainIsActive(domain) == 1) flags |= VIR_DOMAIN_AFFECT_LIVE;
+  if (virDomainSetMetadata(domain, VIR_DOMAIN_METADATA_DESCRIPTION, text.c_str(), nullptr, nullptr, flags) < 0) {
+    return LastError("setting the domain's description");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Connection::StartDomain(virDomain* domain) {
   if (virDomainCreate(domain) < 0) return LastError("starting the domain");
   return absl::OkStatus();
@@ -97,9 +135,12 @@ absl::Status Connection::StopDomain(virDomain* domain, std::chrono::milliseconds
   // A guest that ignores ACPI is forced off after the grace period.
   if (virDomainShutdownFlags(domain, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0) virResetLastError();
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (std::chrono::steady_clock::now() < deadline && !(cancelled && cancelled())) {
+  while (std::chrono::steady_clock::now() < deadline) {
     info = GetDomainInfo(domain);
     if (info.ok() && !info->running) return absl::OkStatus();
+    if (cancelled && cancelled()) {
+      return absl::CancelledError("interrupted while the guest was shutting down; it was left to finish");
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   if (virDomainDestroy(domain) < 0) {
@@ -121,8 +162,8 @@ absl::Status Connection::UndefineDomain(virDomain* domain) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> Connection::DomainXml(virDomain* domain) {
-  char* xml = virDomainGetXMLDesc(domain, 0);
+absl::StatusOr<std::string> Connection::DomainXml(virDomain* domain, bool definition) {
+  char* xml = virDomainGetXMLDesc(domain, definition ? VIR_DOMAIN_XML_INACTIVE : 0);
   if (xml == nullptr) return LastError("reading the domain XML");
   std::string out(xml);
   free(xml);
@@ -156,9 +197,12 @@ absl::StatusOr<VolumePtr> Connection::CreateVolumeWithData(virStoragePool* pool,
   if (virStorageVolUpload(vol, stream, 0, data.size(), 0) < 0) {
     status = LastError(pgha::StrCat("uploading to volume ", name));
   } else {
+    // In chunks, so that a crash can land in the middle of an upload.
+    constexpr size_t kChunk = 16 * 1024;
     size_t sent = 0;
     while (sent < data.size()) {
-      int n = virStreamSend(stream, data.data() + sent, data.size() - sent);
+      if (sent > 0) PGHA_CRASH_POINT("volume.upload_partial");
+      int n = virStreamSend(stream, data.data() + sent, std::min(kChunk, data.size() - sent));
       if (n < 0) {
         status = LastError(pgha::StrCat("uploading to volume ", name));
         virStreamAbort(stream);
@@ -224,15 +268,32 @@ absl::StatusOr<Connection::VolumeRef> Connection::ResolveVolume(const std::strin
   auto path = VolumePath(v);
   if (!path.ok()) return path.status();
   ref.path = *path;
-  char* xml = virStorageVolGetXMLDesc(v, 0);
-  if (xml == nullptr) return LastError(pgha::StrCat("reading volume ", key));
-  std::string text(xml);
-  free(xml);
-  // libvirt writes the target format as <format type='qcow2'/>.
-  const std::string target = text.substr(std::min(text.find("<target>"), text.size()));
-  auto at = target.find("<format type='");
-  ref.format = at == std::string::npos ? "raw" : target.substr(at + 14, target.find('\'', at + 14) - (at + 14));
   return ref;
+}
+
+absl::StatusOr<std::string> Connection::PoolOfDirectory(const std::string& dir) {
+  virStoragePoolPtr* pools = nullptr;
+  const int n = virConnectListAllStoragePools(conn_.get(), &pools, 0);
+  if (n < 0) return LastError("listing storage pools");
+  std::vector<PoolPtr> owned;
+  for (int i = 0; i < n; ++i) owned.emplace_back(pools[i]);
+  free(pools);
+  const std::string needle = pgha::StrCat("<path>", dir, "</path>");
+  for (const auto& pool : owned) {
+    char* xml = virStoragePoolGetXMLDesc(pool.get(), 0);
+    if (xml == nullptr) {
+      virResetLastError();
+      continue;
+    }
+    const std::string text(xml);
+    free(xml);
+    const auto target = text.find("<target>");
+    if (target != std::string::npos && text.find(needle, target) != std::string::npos) {
+      const char* name = virStoragePoolGetName(pool.get());
+      if (name != nullptr) return std::string(name);
+    }
+  }
+  return absl::NotFoundError(pgha::StrCat("no storage pool has the directory ", dir));
 }
 
 absl::StatusOr<std::string> Connection::NetworkNameByUuid(const std::string& uuid) {
@@ -244,12 +305,10 @@ absl::StatusOr<std::string> Connection::NetworkNameByUuid(const std::string& uui
   return std::string(name);
 }
 
-absl::Status Connection::ChangeMedia(virDomain* domain, const std::string& disk_xml) {
-  const unsigned int flags =
-      static_cast<unsigned int>(VIR_DOMAIN_AFFECT_CURRENT) | static_cast<unsigned int>(VIR_DOMAIN_DEVICE_MODIFY_FORCE);
-  if (virDomainUpdateDeviceFlags(domain, disk_xml.c_str(), flags) != 0) {
-    return LastError("changing the CD-ROM media");
-  }
+absl::Status Connection::ChangeMedia(virDomain* domain, const std::string& disk_xml, MediaScope scope) {
+  unsigned int flags = static_cast<unsigned int>(VIR_DOMAIN_DEVICE_MODIFY_FORCE);
+  flags |= static_cast<unsigned int>(scope == MediaScope::kLive ? VIR_DOMAIN_AFFECT_LIVE : VIR_DOMAIN_AFFECT_CONFIG);
+  if (virDomainUpdateDeviceFlags(domain, disk_xml.c_str(), flags) != 0) return LastError("changing the CD-ROM media");
   return absl::OkStatus();
 }
 

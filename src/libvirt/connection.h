@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <libvirt/libvirt.h>
 
@@ -46,19 +47,32 @@ class Connection {
   absl::StatusOr<DomainPtr> DefineDomain(const std::string& xml);
   // NotFound when there is no such domain.
   absl::StatusOr<DomainPtr> LookupDomain(const std::string& name);
+  absl::StatusOr<DomainPtr> LookupDomainByUuid(const std::string& uuid);
+  // Every domain this connection sees, running or not.
+  absl::StatusOr<std::vector<DomainPtr>> ListDomains();
+  static std::string DomainName(virDomain* domain);
+  static std::string DomainUuid(virDomain* domain);
+  // Replaces the domain's <description>, in its definition and, when it runs, live.
+  absl::Status SetDescription(virDomain* domain, const std::string& text);
   absl::Status StartDomain(virDomain* domain);
   absl::StatusOr<DomainInfo> GetDomainInfo(virDomain* domain);
   absl::Status SetAutostart(virDomain* domain, bool autostart);
   absl::StatusOr<bool> GetAutostart(virDomain* domain);
-  // ACPI shutdown, waiting up to `grace`; then forced off. `cancelled` ends the wait early.
+  // ACPI shutdown, waiting up to `grace`; then forced off. When `cancelled`
+  // turns true the wait ends with Cancelled and the guest is left to finish
+  // its graceful shutdown: a cancellation never becomes a hard power-off.
   absl::Status StopDomain(virDomain* domain, std::chrono::milliseconds grace,
                           const std::function<bool()>& cancelled = nullptr);
   // Removes the definition; never deletes storage.
   absl::Status UndefineDomain(virDomain* domain);
-  absl::StatusOr<std::string> DomainXml(virDomain* domain);
-  // Swaps the media of a CD-ROM (same target) on the running domain, or in
-  // its definition when it is off; forced, since a guest may lock the tray.
-  absl::Status ChangeMedia(virDomain* domain, const std::string& disk_xml);
+  // The live XML of a running domain, or with `definition` the persistent one
+  // (what the next start uses).
+  absl::StatusOr<std::string> DomainXml(virDomain* domain, bool definition = false);
+  // Swaps the media of a CD-ROM (same target): in the domain's definition
+  // (what its next start uses), or live in the running guest, forced since a
+  // guest may lock the tray.
+  enum class MediaScope { kDefinition, kLive };
+  absl::Status ChangeMedia(virDomain* domain, const std::string& disk_xml, MediaScope scope);
 
   // Storage.
   absl::StatusOr<PoolPtr> LookupPool(const std::string& name);
@@ -71,14 +85,16 @@ class Connection {
   // Up to `length` bytes of a volume from `offset`, through a download stream
   // (works for remote hypervisors too).
   absl::StatusOr<std::string> ReadVolume(virStorageVol* volume, uint64_t offset, uint64_t length);
-  // A volume by its key (the path, for dir pools), with its path and format.
+  // A volume by its key (the path, for dir pools). Its format is not asked:
+  // for dir pools libvirt probes it from the bytes, which a guest may have written.
   struct VolumeRef {
     std::string path;
-    std::string format;  // qcow2, raw...
   };
   absl::StatusOr<VolumeRef> ResolveVolume(const std::string& key);
   // The pool name and volume name of the volume at `path`.
   absl::StatusOr<std::pair<std::string, std::string>> PoolAndNameOfPath(const std::string& path);
+  // The name of the pool whose target directory is `dir` (dir pools).
+  absl::StatusOr<std::string> PoolOfDirectory(const std::string& dir);
   // A network's name from its UUID.
   absl::StatusOr<std::string> NetworkNameByUuid(const std::string& uuid);
 

@@ -16,6 +16,19 @@ using value::Value;
 // Attributes pgha computes rather than reads.
 constexpr const char* kOutputs[] = {"id", "user_data", "user_data_digest", "cloud_init_volume_name"};
 
+// The machine a state (or plan) describes, found by the UUID it recorded.
+MachineRef RefOf(const Value& state, const Context& ctx) {
+  return {ResolveUri(state, ctx), GetString(state, "id"), GetString(state, "name"),
+          GetString(state, "cloud_init_volume_pool"), GetString(state, "cloud_init_volume_name")};
+}
+
+// The disk formats the domain opens its volumes with: a change by hand shows in the plan.
+Value WithDiskFormats(Value s, const MachineState& m) {
+  if (!m.disk_formats.empty()) s = s.WithAttr("volume_format", Value::String(m.disk_formats[0]));
+  if (m.disk_formats.size() > 1) s = s.WithAttr("data_volume_format", Value::String(m.disk_formats[1]));
+  return s;
+}
+
 std::chrono::milliseconds ShutdownGrace(const Value& state) {
   return std::chrono::seconds(value::GetInt(state, "shutdown_timeout", 60));
 }
@@ -95,12 +108,13 @@ Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnost
 }
 
 Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics& diags) const {
-  auto machine = ReadMachine(ResolveUri(state, ctx), GetString(state, "name"));
+  auto machine = ReadMachine(RefOf(state, ctx));
   if (!machine.ok()) {
     diags.AddError(pgha::StrCat("Cannot read the ", role_->noun(), " VM"), std::string(machine.status().message()));
     return state;
   }
-  if (!machine->has_value()) return Value::Null(schema().type);  // deleted behind Terraform's back
+  // Deleted behind Terraform's back, or the name now belongs to another domain: gone either way.
+  if (!machine->has_value()) return Value::Null(schema().type);
   const MachineState& m = **machine;
   // What libvirt reports wins: a changed VM shows as a diff in the next plan.
   Value s = state;
@@ -109,13 +123,13 @@ Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics&
   s = s.WithAttr("vcpus", Value::Int(m.vcpus));
   s = s.WithAttr("memory", Value::Int(m.memory_mib));
   s = s.WithAttr("id", Value::String(m.uuid));
-  return s;
+  s = s.WithAttr("name", Value::String(m.name));  // renamed by hand: the plan shows it
+  return WithDiskFormats(s, m);
 }
 
 Value MachineResource::Update(const Context& ctx, const Value& prior, const Value& planned, Diagnostics& diags) const {
   const std::string what = pgha::StrCat("Cannot update the ", role_->noun(), " VM");
-  const std::string uri = ResolveUri(planned, ctx);
-  const std::string name = GetString(planned, "name");
+  MachineRef ref = RefOf(prior, ctx);
   const bool running = GetBool(planned, "running", true);
   Value out = planned;
   const Value& digest = planned.GetAttr("user_data_digest");
@@ -126,9 +140,7 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
       return prior;
     }
     const bool restart = running && GetString(planned, "apply_cloud_init_changes", "next_boot") == "reboot";
-    auto replaced = ReplaceSeed(uri, name, GetString(planned, "cloud_init_volume_pool"),
-                                GetString(planned, "cloud_init_volume_name"), docs->seed, restart,
-                                ShutdownGrace(planned), ctx.cancel);
+    auto replaced = ReplaceSeed(ref, docs->seed, restart, ShutdownGrace(planned), ctx.cancel);
     if (!replaced.ok()) {
       diags.AddError(what, std::string(replaced.message()));
       return prior;
@@ -136,8 +148,7 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
     out = out.WithAttr("user_data", Value::String(docs->seed.user_data));
     out = out.WithAttr("user_data_digest", Value::String(docs->digest));
   }
-  auto status = UpdateMachine(uri, name, running, GetBool(planned, "autostart", false), ShutdownGrace(planned),
-                              ctx.cancel);
+  auto status = UpdateMachine(ref, running, GetBool(planned, "autostart", true), ShutdownGrace(planned), ctx.cancel);
   if (!status.ok()) {
     diags.AddError(what, std::string(status.message()));
     return prior;
@@ -146,33 +157,39 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
 }
 
 void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics& diags) const {
-  auto status = DeleteMachine(ResolveUri(state, ctx), GetString(state, "name"),
-                              GetString(state, "cloud_init_volume_pool"), GetString(state, "cloud_init_volume_name"),
-                              ShutdownGrace(state), ctx.cancel);
+  auto status = DeleteMachine(RefOf(state, ctx), ShutdownGrace(state), ctx.cancel);
   if (!status.ok()) diags.AddError(pgha::StrCat("Cannot delete the ", role_->noun(), " VM"), std::string(status.message()));
 }
 
 Value MachineResource::Import(const Context& ctx, const std::string& id, Diagnostics& diags) const {
   const std::string what = pgha::StrCat("Cannot import the ", role_->noun(), " VM");
-  auto image = InspectMachine(ResolveUri(NullObject(schema().type), ctx), id);
+  // "NAME", or "URI#NAME" for a VM on another hypervisor than the provider's (libvirt URIs have no fragment).
+  Value s = NullObject(schema().type);
+  std::string name = id;
+  if (const auto hash = id.rfind('#'); hash != std::string::npos) {
+    s = s.WithAttr("uri", Value::String(id.substr(0, hash)));
+    name = id.substr(hash + 1);
+  }
+  const std::string uri = ResolveUri(s, ctx);
+  auto image = InspectMachine(uri, name);
   if (!image.ok()) {
     diags.AddError(what, absl::IsNotFound(image.status())
-                             ? pgha::StrCat("No libvirt domain is named \"", id, "\". Import takes the domain's name.")
+                             ? pgha::StrCat("No libvirt domain is named \"", name, "\" at ", uri,
+                                            ". Import takes the domain's name, or URI#NAME for another hypervisor.")
                              : std::string(image.status().message()));
     return Value::Null(schema().type);
   }
-  if (!image->seed) {
-    diags.AddError(what, pgha::StrCat("Domain \"", id,
+  if (!image->seed && !image->managed) {
+    diags.AddError(what, pgha::StrCat("Domain \"", name,
                                       "\" has no pgha cloud-init volume attached; pgha imports only VMs it created."));
     return Value::Null(schema().type);
   }
   const libvirt::DomainSpec& d = image->domain;
-  Value s = NullObject(schema().type);
   // Defaults the user did not have to write.
   for (const auto& a : schema().block.attributes) {
     if (a.default_value) s = s.WithAttr(a.name, *a.default_value);
   }
-  s = s.WithAttr("name", Value::String(id));
+  s = s.WithAttr("name", Value::String(name));
   s = s.WithAttr("id", Value::String(image->state.uuid));
   s = s.WithAttr("vcpus", Value::Int(d.vcpus));
   s = s.WithAttr("memory", Value::Int(d.memory_mib));
@@ -192,12 +209,14 @@ Value MachineResource::Import(const Context& ctx, const std::string& id, Diagnos
   for (const auto& disk : d.disks) {
     if (disk.device != libvirt::DiskSpec::Device::kDisk) continue;
     s = s.WithAttr(disk_index == 0 ? "volume_id" : "data_volume_id", Value::String(disk.source_file));
+    s = s.WithAttr(disk_index == 0 ? "volume_format" : "data_volume_format", Value::String(disk.format));
     if (++disk_index == 2) break;
   }
   s = s.WithAttr("cloud_init_volume_pool", Value::String(image->seed_pool));
   s = s.WithAttr("cloud_init_volume_name", Value::String(image->seed_volume));
-  s = s.WithAttr("user_data", Value::String(image->seed->user_data));
-  s = s.WithAttr("user_data_digest", Value::String(DocumentsDigest(*image->seed)));
+  // A managed domain whose seed is gone imports with no documents: the next apply rebuilds the seed.
+  s = s.WithAttr("user_data", Value::String(image->seed ? image->seed->user_data : ""));
+  s = s.WithAttr("user_data_digest", Value::String(image->seed ? DocumentsDigest(*image->seed) : ""));
   // One block per NIC, with what libvirt knows; addressing comes from the config on the next apply.
   std::map<std::string, std::vector<Value>> nics = {{"network_interface", {}}, {"macvtap_interface", {}}};
   for (size_t i = 0; i < d.interfaces.size(); ++i) {
@@ -210,7 +229,7 @@ Value MachineResource::Import(const Context& ctx, const std::string& id, Diagnos
     } else {
       block = block.WithAttr("interface", Value::String(nic.host_device));
     }
-    if (nic.mac != DerivedMac(id, i)) block = block.WithAttr("mac", Value::String(nic.mac));
+    if (nic.mac != DerivedMac(name, i)) block = block.WithAttr("mac", Value::String(nic.mac));
     nics[kind].push_back(block);
   }
   for (auto& [kind, blocks] : nics) {

@@ -80,7 +80,7 @@ absl::StatusOr<MachineSpec> PrepareMachine(const Value& planned, const Context& 
   m.seed_pool = GetString(planned, "cloud_init_volume_pool");
   m.seed_volume = GetString(planned, "cloud_init_volume_name", name + "-cloud-init.iso");
   m.running = value::GetBool(planned, "running", true);
-  m.autostart = value::GetBool(planned, "autostart", false);
+  m.autostart = value::GetBool(planned, "autostart", true);
 
   libvirt::DomainSpec& d = m.domain;
   d.name = name;
@@ -105,12 +105,16 @@ absl::StatusOr<MachineSpec> PrepareMachine(const Value& planned, const Context& 
   if (!conn.ok()) return conn.status();
   const char* letters = "bcdefgh";
   size_t disk_index = 0;
-  for (const char* attr : {"volume_id", "data_volume_id"}) {
+  for (const auto& [attr, format_attr] : {std::pair{"volume_id", "volume_format"}, {"data_volume_id", "data_volume_format"}}) {
     const std::string key = GetString(planned, attr);
     if (key.empty()) continue;
     auto ref = conn->ResolveVolume(key);
     if (!ref.ok()) return absl::Status(ref.status().code(), pgha::StrCat(attr, ": ", ref.status().message()));
-    d.disks.push_back({libvirt::DiskSpec::Device::kDisk, ref->path, ref->format,
+    // The declared format, never libvirt's probe of the volume's bytes: a guest
+    // that writes a qcow2 header naming a backing file onto its raw disk must
+    // not make qemu open (and libvirt chown) that host file at the next create.
+    const std::string format = GetString(planned, format_attr);
+    d.disks.push_back({libvirt::DiskSpec::Device::kDisk, ref->path, format,
                        disk_index == 0 ? "vda" : pgha::StrCat("vd", std::string(1, letters[disk_index - 1])),
                        "virtio", false});
     ++disk_index;

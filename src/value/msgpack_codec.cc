@@ -41,7 +41,7 @@ absl::StatusOr<Number> DecodeNumber(const msgpack::object& obj) {
       return Number::Int(obj.via.i64);
     case msgpack::type::FLOAT32:
     case msgpack::type::FLOAT64:
-      if (std::isnan(obj.via.f64)) return absl::InvalidArgumentError("NaN is not a Terraform number");
+      if (!std::isfinite(obj.via.f64)) return absl::InvalidArgumentError("NaN and infinity are not Terraform numbers");
       return Number::Float(obj.via.f64);
     case msgpack::type::STR:
       return Number::Decimal(std::string(obj.via.str.ptr, obj.via.str.size));
@@ -50,10 +50,21 @@ absl::StatusOr<Number> DecodeNumber(const msgpack::object& obj) {
   }
 }
 
+// Every size a msgpack header claims is bounded by the bytes actually there
+// (an element takes at least one byte), and nesting by what any Terraform
+// value needs: a 5-byte header claiming 4 billion elements must not make the
+// unpacker allocate for them.
+constexpr std::size_t kMaxDepth = 128;
+msgpack::unpack_limit LimitsFor(std::size_t bytes) {
+  return msgpack::unpack_limit(bytes, bytes, bytes, bytes, bytes, kMaxDepth);
+}
+
 absl::StatusOr<Refinements> DecodeRefinements(std::string_view payload) {
   Refinements r;
   if (payload.size() > kMaxRefinementPayload) return absl::InvalidArgumentError("refinement payload too large");
-  msgpack::object_handle handle = msgpack::unpack(payload.data(), payload.size());
+  std::size_t offset = 0;
+  msgpack::object_handle handle =
+      msgpack::unpack(payload.data(), payload.size(), offset, nullptr, nullptr, LimitsFor(payload.size()));
   const msgpack::object& obj = handle.get();
   if (obj.type != msgpack::type::MAP) return absl::InvalidArgumentError("refinements must be a map");
   for (uint32_t i = 0; i < obj.via.map.size; ++i) {
@@ -348,7 +359,8 @@ absl::StatusOr<Value> DecodeMsgpack(std::string_view data, const Type& type) {
   if (data.empty()) return Value::Null(type);
   try {
     std::size_t offset = 0;
-    msgpack::object_handle handle = msgpack::unpack(data.data(), data.size(), offset);
+    msgpack::object_handle handle =
+        msgpack::unpack(data.data(), data.size(), offset, nullptr, nullptr, LimitsFor(data.size()));
     if (offset != data.size()) return absl::InvalidArgumentError("trailing bytes after msgpack value");
     return Decode(handle.get(), type);
   } catch (const std::exception& e) {

@@ -13,6 +13,12 @@ std::string Bytes(std::initializer_list<int> b) {
   return s;
 }
 
+std::string Bytes(const std::vector<int>& b) {
+  std::string s;
+  for (int c : b) s.push_back(static_cast<char>(c));
+  return s;
+}
+
 Value RoundTrip(const Value& v, const Type& t) {
   auto decoded = DecodeMsgpack(EncodeMsgpack(v, t), t);
   EXPECT_TRUE(decoded.ok()) << decoded.status();
@@ -134,6 +140,46 @@ TEST(MsgpackCodec, MalformedInputIsAnErrorNotACrash) {
   auto empty = DecodeMsgpack("", Type::String());
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->IsNull());
+}
+
+TEST(MsgpackCodec, HeadersClaimingMoreThanTheInputHoldsAreRefusedCheaply) {
+  // 5 bytes claiming 4 billion elements: an error, not an allocation of 100 GB.
+  EXPECT_FALSE(DecodeMsgpack(Bytes({0xdd, 0xff, 0xff, 0xff, 0xff}), Type::List(Type::Number())).ok());
+  EXPECT_FALSE(DecodeMsgpack(Bytes({0xdf, 0xff, 0xff, 0xff, 0xff}), Type::Map(Type::Number())).ok());
+  EXPECT_FALSE(DecodeMsgpack(Bytes({0xdb, 0xff, 0xff, 0xff, 0xff}), Type::String()).ok());
+  EXPECT_FALSE(DecodeMsgpack(Bytes({0xc6, 0xff, 0xff, 0xff, 0xff}), Type::String()).ok());
+  EXPECT_FALSE(DecodeMsgpack(Bytes({0xc9, 0xff, 0xff, 0xff, 0xff, 0x0c}), Type::String()).ok());
+  // Nested arrays each claiming many elements.
+  std::vector<int> nested;
+  for (int i = 0; i < 20; ++i) nested.insert(nested.end(), {0xdc, 0xff, 0xff});
+  EXPECT_FALSE(DecodeMsgpack(Bytes(nested), Type::Dynamic()).ok());
+}
+
+TEST(MsgpackCodec, NestingIsBounded) {
+  std::vector<int> deep(5000, 0x91);
+  deep.push_back(0xc0);
+  Type t = Type::Number();
+  for (int i = 0; i < 5000; ++i) t = Type::List(t);
+  EXPECT_FALSE(DecodeMsgpack(Bytes(deep), t).ok());
+}
+
+TEST(MsgpackCodec, NonFiniteNumbersAreRefused) {
+  // float64 +infinity and NaN.
+  EXPECT_FALSE(DecodeMsgpack(Bytes({0xcb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0}), Type::Number()).ok());
+  EXPECT_FALSE(DecodeMsgpack(Bytes({0xcb, 0xff, 0xf0, 0, 0, 0, 0, 0, 0}), Type::Number()).ok());
+  EXPECT_FALSE(DecodeMsgpack(Bytes({0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0}), Type::Number()).ok());
+  EXPECT_TRUE(DecodeMsgpack(Bytes({0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0}), Type::Number()).ok());
+}
+
+TEST(TypeJson, DeeplyNestedConstraintIsAnErrorNotAStackOverflow) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "[\"list\",";
+  text += "\"string\"";
+  for (int i = 0; i < 20000; ++i) text += "]";
+  auto t = Type::FromJsonText(text);
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(std::string(t.status().message()).find("nested too deeply"), std::string::npos);
+  EXPECT_TRUE(Type::FromJsonText("[\"list\",[\"map\",\"string\"]]").ok());
 }
 
 }  // namespace

@@ -129,7 +129,12 @@ nlohmann::json Type::ToJson() const {
 
 std::string Type::ToJsonText() const { return ToJson().dump(); }
 
-absl::StatusOr<Type> Type::FromJson(const nlohmann::json& json) {
+absl::StatusOr<Type> Type::FromJson(const nlohmann::json& json) { return FromJson(json, 0); }
+
+absl::StatusOr<Type> Type::FromJson(const nlohmann::json& json, int depth) {
+  // Far deeper than any real type; a 20,000-deep constraint must not overflow the stack.
+  constexpr int kMaxDepth = 64;
+  if (depth > kMaxDepth) return absl::InvalidArgumentError("type constraint nested too deeply");
   if (json.is_string()) {
     const auto& s = json.get_ref<const std::string&>();
     if (s == "string") return String();
@@ -143,7 +148,7 @@ absl::StatusOr<Type> Type::FromJson(const nlohmann::json& json) {
   }
   const auto& kind = json[0].get_ref<const std::string&>();
   if (kind == "list" || kind == "set" || kind == "map") {
-    auto element = FromJson(json[1]);
+    auto element = FromJson(json[1], depth + 1);
     if (!element.ok()) return element.status();
     if (kind == "list") return List(*std::move(element));
     if (kind == "set") return Set(*std::move(element));
@@ -153,7 +158,7 @@ absl::StatusOr<Type> Type::FromJson(const nlohmann::json& json) {
     if (!json[1].is_object()) return absl::InvalidArgumentError("object type needs an attribute map");
     std::map<std::string, Type> attrs;
     for (const auto& [name, t] : json[1].items()) {
-      auto parsed = FromJson(t);
+      auto parsed = FromJson(t, depth + 1);
       if (!parsed.ok()) return parsed.status();
       attrs.emplace(name, *std::move(parsed));
     }
@@ -164,7 +169,7 @@ absl::StatusOr<Type> Type::FromJson(const nlohmann::json& json) {
     if (!json[1].is_array()) return absl::InvalidArgumentError("tuple type needs an element list");
     std::vector<Type> elems;
     for (const auto& t : json[1]) {
-      auto parsed = FromJson(t);
+      auto parsed = FromJson(t, depth + 1);
       if (!parsed.ok()) return parsed.status();
       elems.push_back(*std::move(parsed));
     }

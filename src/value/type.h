@@ -56,6 +56,7 @@ class Type {
  private:
   struct Impl;
   static const std::shared_ptr<const Impl>& Primitive(Kind kind);
+  static absl::StatusOr<Type> FromJson(const nlohmann::json& json, int depth);
   explicit Type(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   // Shared and immutable: types are copied freely between values.
   std::shared_ptr<const Impl> impl_;

@@ -126,7 +126,7 @@ def test_member_lifecycle_drift_and_clean_destroy(workspace, libvirt_env):
 
     ws.run("destroy", "-auto-approve", "-input=false", *v)
     assert domain_state(name) is None
-    assert f"{name}-cloud-init.iso" not in seed_volumes()
+    assert not [v for v in seed_volumes() if v.startswith(name)]
     # The user's OS volume is never touched.
     assert virsh("vol-info", "--pool", POOL, "pgha-accept-os.qcow2", check=False).returncode == 0
 
@@ -173,8 +173,14 @@ def qemu_pid(name):
     return Path(f"/run/libvirt/qemu/{name}.pid").read_text().strip()
 
 
+def seed_path(name):
+    """The seed the domain's definition names (it alternates between two volume names on updates)."""
+    xml = virsh("dumpxml", "--inactive", name).stdout
+    return re.search(r"<disk type='file' device='cdrom'>.*?<source file='([^']+)'", xml, re.S).group(1)
+
+
 def seed_file(name, path):
-    iso = virsh("vol-path", "--pool", POOL, f"{name}-cloud-init.iso").stdout.strip()
+    iso = seed_path(name)
     return subprocess.run(["isoinfo", "-J", "-i", iso, "-x", path], capture_output=True, text=True).stdout
 
 
@@ -219,3 +225,42 @@ def test_cloud_init_changes_apply_in_place_and_import_takes_the_domain_name(work
     ws.run("plan", "-detailed-exitcode", "-input=false", *rebooting, expect=0)
     ws.run("destroy", "-auto-approve", "-input=false", *rebooting)
     assert domain_state(name) is None
+
+
+def test_disk_format_is_pinned_never_probed_from_what_the_guest_wrote(workspace, libvirt_env, tmp_path):
+    """A guest that writes a qcow2 header naming a host file as its backing store onto its raw data
+    disk must not make the next VM on that disk (a replacement) open that host file."""
+    ws = workspace
+    ws.copy_example("etcd-member")
+    name = "pgha-example-etcd-1"
+    data = "pgha-acc-data.raw"
+    virsh("vol-delete", "--pool", POOL, data, check=False)
+    virsh("vol-create-as", POOL, data, "8M", "--format", "raw")
+    data_path = virsh("vol-path", "--pool", POOL, data).stdout.strip()
+    secret = tmp_path / "host-secret"
+    secret.write_text("a host file no guest may read\n")
+    try:
+        v = tf_vars(libvirt_env, data_volume_id=data_path, data_volume_format="raw")
+        ws.run("init", "-input=false")
+        ws.run("apply", "-auto-approve", "-input=false", *v)
+        assert re.search(r"<driver name='qemu' type='raw'/>\s*<source file='" + re.escape(data_path), virsh("dumpxml", name).stdout)
+
+        # What the guest could do to its own disk: a qcow2 header whose backing file is a host path.
+        evil = tmp_path / "evil.qcow2"
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(secret), "-F", "raw", str(evil), "8M"],
+                       check=True)
+        subprocess.run(["dd", f"if={evil}", f"of={data_path}", "conv=notrunc", "status=none"], check=True)
+        virsh("pool-refresh", POOL)
+        assert "<format type='qcow2'/>" in virsh("vol-dumpxml", "--pool", POOL, data).stdout  # libvirt probes bytes
+
+        # A replacement (memory is force-new) must attach the disk as raw again.
+        bigger = tf_vars(libvirt_env, data_volume_id=data_path, data_volume_format="raw", memory="320")
+        assert "must be replaced" in ws.run("plan", "-input=false", *bigger).stdout
+        ws.run("apply", "-auto-approve", "-input=false", *bigger)
+        xml = virsh("dumpxml", name).stdout
+        assert re.search(r"<driver name='qemu' type='raw'/>\s*<source file='" + re.escape(data_path), xml), xml
+        assert str(secret) not in xml
+        assert str(secret) not in Path(f"/proc/{qemu_pid(name)}/cmdline").read_text()
+        ws.run("destroy", "-auto-approve", "-input=false", *bigger)
+    finally:
+        virsh("vol-delete", "--pool", POOL, data, check=False)
