@@ -58,13 +58,33 @@ int64_t ToInt(const std::string& text) {
   }
 }
 
-// libvirt reports memory in KiB unless a unit says otherwise.
-int64_t MemoryMib(const std::string& amount, const std::string& unit) {
-  const int64_t n = ToInt(amount);
-  if (unit == "MiB" || unit == "M") return n;
-  if (unit == "GiB" || unit == "G") return n * 1024;
-  if (unit == "b" || unit == "bytes") return n / (1024 * 1024);
-  return n / 1024;
+// libvirt reports memory in KiB unless a unit says otherwise. Read as
+// unsigned with checked multiplication: an XML of someone else's making must
+// not overflow a signed number.
+absl::StatusOr<int64_t> MemoryMib(const std::string& amount, const std::string& unit) {
+  uint64_t n = 0;
+  if (!amount.empty()) {
+    if (amount.find_first_not_of("0123456789") != std::string::npos || amount.size() > 19) {
+      return absl::InvalidArgumentError(pgha::StrCat("memory \"", amount, "\" is not a size"));
+    }
+    n = std::stoull(amount);
+  }
+  uint64_t mib = 0;
+  if (unit == "MiB" || unit == "M") {
+    mib = n;
+  } else if (unit == "GiB" || unit == "G") {
+    if (__builtin_mul_overflow(n, uint64_t{1024}, &mib)) mib = UINT64_MAX;
+  } else if (unit == "TiB" || unit == "T") {
+    if (__builtin_mul_overflow(n, uint64_t{1024} * 1024, &mib)) mib = UINT64_MAX;
+  } else if (unit == "b" || unit == "bytes") {
+    mib = n / (1024 * 1024);
+  } else if (unit.empty() || unit == "KiB" || unit == "k") {
+    mib = n / 1024;
+  } else {
+    return absl::InvalidArgumentError(pgha::StrCat("memory unit \"", unit, "\" is not one libvirt writes"));
+  }
+  if (mib > static_cast<uint64_t>(INT64_MAX)) return absl::InvalidArgumentError("memory size out of range");
+  return static_cast<int64_t>(mib);
 }
 
 }  // namespace
@@ -78,7 +98,9 @@ absl::StatusOr<DomainSpec> ParseDomainXml(const std::string& xml) {
   DomainSpec spec;
   spec.name = r.Text("/domain/name");
   spec.type = r.Text("/domain/@type");
-  spec.memory_mib = MemoryMib(r.Text("/domain/memory"), r.Text("/domain/memory/@unit"));
+  auto memory = MemoryMib(r.Text("/domain/memory"), r.Text("/domain/memory/@unit"));
+  if (!memory.ok()) return memory.status();
+  spec.memory_mib = *memory;
   spec.vcpus = ToInt(r.Text("/domain/vcpu"));
   spec.cpu_mode = r.Text("/domain/cpu/@mode");
   spec.cpu_model = r.Text("/domain/cpu/model");

@@ -53,6 +53,13 @@ TEST(DomainReader, LibvirtUnitsAndGarbage) {
   ASSERT_TRUE(spec.ok());
   EXPECT_EQ(spec->memory_mib, 2048);
   EXPECT_FALSE(ParseDomainXml("<domain").ok());
+  // Sizes that would overflow a signed 64-bit number are an error, not undefined behaviour.
+  EXPECT_FALSE(ParseDomainXml("<domain><name>x</name><memory unit='GiB'>9223372036854775807</memory></domain>").ok());
+  EXPECT_FALSE(ParseDomainXml("<domain><name>x</name><memory unit='TiB'>18014398509481984</memory></domain>").ok());
+  EXPECT_FALSE(ParseDomainXml("<domain><name>x</name><memory>-5</memory></domain>").ok());
+  auto tib = ParseDomainXml("<domain><name>x</name><memory unit='TiB'>2</memory></domain>");
+  ASSERT_TRUE(tib.ok());
+  EXPECT_EQ(tib->memory_mib, 2 * 1024 * 1024);
   EXPECT_FALSE(ParseDomainXml("<domain><devices><interface type='user'/></devices></domain>").ok());
 }
 

@@ -1,5 +1,7 @@
 #include "pki/pem.h"
 
+#include <algorithm>
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
@@ -58,11 +60,36 @@ absl::StatusOr<PkeyPtr> ParsePrivateKey(std::string_view pem) {
   if ((pem.find("ENCRYPTED PRIVATE KEY") != std::string_view::npos) || (pem.find("Proc-Type: 4,ENCRYPTED") != std::string_view::npos)) {
     return absl::InvalidArgumentError("encrypted private keys are not supported; provide the key unencrypted");
   }
+  const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  const size_t begin = pem.find("-----BEGIN");
+  const std::string_view before = pem.substr(0, begin);
+  if (!std::all_of(before.begin(), before.end(), is_space)) {
+    return absl::InvalidArgumentError("text before the private key's PEM block; give the key alone");
+  }
+  const std::string_view first_line = pem.substr(begin, pem.find('\n', begin) - begin);
+  if (first_line.find("PRIVATE KEY-----") == std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        "more than one PEM block; give the private key alone (e.g. without the EC PARAMETERS or a certificate)");
+  }
   BioPtr bio = MemoryBio(pem);
   // A null passphrase callback with an empty password: never prompt on a terminal.
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
   if (key == nullptr) return absl::InvalidArgumentError(pgha::StrCat("malformed PEM private key: ", OpenSslReason()));
-  return PkeyPtr(key);
+  PkeyPtr owned(key);
+  const std::string rest = Drain(bio.get());
+  if (!std::all_of(rest.begin(), rest.end(), is_space)) {
+    return absl::InvalidArgumentError(
+        rest.find("-----BEGIN") != std::string::npos
+            ? "more than one PEM block; give the private key alone (e.g. without the EC PARAMETERS or a certificate)"
+            : "text after the private key's PEM block; give the key alone");
+  }
+  return owned;
+}
+
+absl::StatusOr<std::string> CanonicalPrivateKeyPem(std::string_view pem) {
+  auto key = ParsePrivateKey(pem);
+  if (!key.ok()) return key.status();
+  return PrivateKeyToPem(key->get());
 }
 
 std::string CertificateToPem(X509* cert) {

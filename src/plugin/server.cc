@@ -108,7 +108,15 @@ int ServeUntilShutdown(const ServeOptions& options, provider::Provider& provider
   std::shared_ptr<grpc::ServerCredentials> credentials;
   std::string cert_der;
   const char* client_cert = std::getenv("PLUGIN_CLIENT_CERT");
-  if (!options.debug && client_cert != nullptr && *client_cert != '\0') {
+  if (!options.debug && (client_cert == nullptr || *client_cert == '\0')) {
+    // Terraform and OpenTofu always send their certificate (AutoMTLS). Without
+    // it, anyone who can reach the socket could drive the provider: refuse.
+    log::Error("PLUGIN_CLIENT_CERT is missing or empty: pgha serves only over mutual TLS with its host; run it "
+               "with -debug to serve a reattaching host in plaintext");
+    cleanup();
+    return 1;
+  }
+  if (!options.debug) {
     auto identity = GenerateServerIdentity();
     if (!identity.ok()) {
       log::Error("cannot create the AutoMTLS certificate", {{"error", std::string(identity.status().message())}});

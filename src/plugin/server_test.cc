@@ -210,15 +210,26 @@ TEST(PluginServer, RefusesAHostThatCannotSpeakProtocolSix) {
   EXPECT_NE(p.ReadStderr().find("protocol 6"), std::string::npos);
 }
 
-TEST(PluginServer, PlaintextWithoutClientCertAndPromptShutdown) {
-  PluginProcess p(PluginEnv());
+TEST(PluginServer, RefusesToServePlaintextWithoutTheHostCertificate) {
+  // Outside -debug, no PLUGIN_CLIENT_CERT (or an empty one) means anyone who can
+  // reach the socket could drive the provider: it refuses to serve at all.
+  for (const std::string& cert : {std::string(), std::string(" ")}) {
+    std::vector<std::string> env = PluginEnv();
+    if (!cert.empty()) env.push_back("PLUGIN_CLIENT_CERT=");
+    PluginProcess p(env);
+    EXPECT_NE(p.WaitExit(10s), 0);
+    EXPECT_NE(p.ReadStderr().find("PLUGIN_CLIENT_CERT"), std::string::npos);
+  }
+}
+
+TEST(PluginServer, SurvivesCtrlCAndShutsDownPromptly) {
+  HostIdentity host = MakeHostIdentity();
+  PluginProcess p(PluginEnv(host.cert_pem));
   Handshake hs = ParseHandshake(p.ReadLine());
   EXPECT_EQ(hs.network, "unix");
-  EXPECT_TRUE(hs.cert_b64.empty());
-  auto channel = grpc::CreateChannel("unix:" + hs.address, grpc::InsecureChannelCredentials());
+  auto channel = TlsChannel(hs, DerB64ToPem(hs.cert_b64), &host);
   tfplugin6::GetProviderSchema::Response schema;
   ASSERT_TRUE(GetSchema(channel, &schema).ok());
-  EXPECT_TRUE(schema.resource_schemas().contains("pgha_certificate"));
   EXPECT_TRUE(schema.server_capabilities().plan_destroy());
 
   // Ctrl-C reaches the whole process group; the provider must not die of it.
@@ -289,7 +300,8 @@ TEST(PluginServer, AutoMtlsAdmitsOnlyTheHostCertificate) {
 }
 
 TEST(PluginServer, SigtermCleansUp) {
-  PluginProcess p(PluginEnv());
+  HostIdentity host = MakeHostIdentity();
+  PluginProcess p(PluginEnv(host.cert_pem));
   Handshake hs = ParseHandshake(p.ReadLine());
   ASSERT_TRUE(std::filesystem::exists(hs.address));
   kill(p.pid(), SIGTERM);

@@ -4,6 +4,7 @@
 
 #include "base/strings.h"
 #include "pki/pem.h"
+#include "value/accessors.h"
 
 namespace pgha::resources {
 namespace {
@@ -49,6 +50,13 @@ void ErrorIfCommonName(const value::Value& pem, const std::string& why, const va
   if (X509_NAME_get_index_by_NID(X509_get_subject_name(cert.get()), NID_commonName, -1) >= 0) {
     diags.AddError("Certificate must not have a common name", why, path);
   }
+}
+
+std::string GuestKeyPem(const value::Value& obj, const std::string& attr) {
+  const std::string text = value::GetString(obj, attr);
+  if (text.empty()) return text;
+  auto canonical = pki::CanonicalPrivateKeyPem(text);
+  return canonical.ok() ? *canonical : text;
 }
 
 }  // namespace pgha::resources

@@ -22,4 +22,9 @@ void WarnUnlessClientAuth(const value::Value& pem, const std::string& purpose, c
 void ErrorIfCommonName(const value::Value& pem, const std::string& why, const value::Path& path,
                        value::Diagnostics& diags);
 
+// The private key at `attr` of `obj` as pgha writes it to a guest: re-encoded
+// by OpenSSL, never the input text; "" when unset. Input that does not parse
+// stays as it is: validation reports it at its path.
+std::string GuestKeyPem(const value::Value& obj, const std::string& attr);
+
 }  // namespace pgha::resources

@@ -139,7 +139,7 @@ class Etcd final : public Role {
     const Value& tls = Attr(config, "tls");
     m.ca_cert = GetString(tls, "ca_cert");
     m.server_cert = GetString(tls, "server_cert");
-    m.server_key = GetString(tls, "server_key");
+    m.server_key = GuestKeyPem(tls, "server_key");
     auto pieces = roles::RenderEtcd(m);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "etcd", "etcd.service"};

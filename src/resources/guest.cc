@@ -5,6 +5,7 @@
 #include <openssl/sha.h>
 
 #include "base/strings.h"
+#include "resources/cert_checks.h"
 #include "roles/host_agents.h"
 #include "value/accessors.h"
 
@@ -92,7 +93,7 @@ roles::HostAgents HostAgentsFrom(const Value& config, const RoleOutput& role) {
       f.dynamic_config = roles::FluentBitEtcdSource{
           GetString(dynamic, "etcd_key_prefix"), GetStrings(dynamic, "etcd_endpoints"),
           GetString(dynamic, "ca_cert"),         GetString(dynamic, "client_cert"),
-          GetString(dynamic, "client_key"),      GetString(dynamic, "username"),
+          GuestKeyPem(dynamic, "client_key"),      GetString(dynamic, "username"),
           GetString(dynamic, "password")};
     }
     agents.fluentbit = f;

@@ -76,7 +76,7 @@ class Haproxy final : public Role {
     lb.max_nodes = GetInt(h, "postgres_nodes_max_count", 3);
     lb.patroni_ca_cert = GetString(h, "patroni_ca_cert");
     lb.client_cert = GetString(h, "patroni_client_cert");
-    lb.client_key = GetString(h, "patroni_client_key");
+    lb.client_key = GuestKeyPem(h, "patroni_client_key");
     const Value& timeouts = Attr(h, "timeouts");
     lb.connect_timeout = GetString(timeouts, "connect", "5s");
     lb.check_timeout = GetString(timeouts, "check", "5s");

@@ -116,14 +116,14 @@ class Postgres final : public Role {
     n.rewind_password = GetString(postgres, "rewind_password");
     n.ca_cert = GetString(postgres, "ca_cert");
     n.server_cert = GetString(postgres, "server_cert");
-    n.server_key = GetString(postgres, "server_key");
+    n.server_key = GuestKeyPem(postgres, "server_key");
     const Value& etcd = Attr(config, "etcd");
     n.etcd_endpoints = GetStrings(etcd, "endpoints");
     n.etcd_ca_cert = GetString(etcd, "ca_cert");
     n.etcd_username = GetString(etcd, "username");
     n.etcd_password = GetString(etcd, "password");
     n.etcd_client_cert = GetString(etcd, "client_cert");
-    n.etcd_client_key = GetString(etcd, "client_key");
+    n.etcd_client_key = GuestKeyPem(etcd, "client_key");
     n.scope = GetString(patroni, "scope", "pgha");
     n.namespace_ = GetString(patroni, "namespace", "/service/");
     n.ttl = GetInt(patroni, "ttl", 30);
@@ -144,7 +144,7 @@ class Postgres final : public Role {
     const Value& rest_source = rest.IsNull() ? postgres : rest;
     n.rest_ca_cert = GetString(rest_source, "ca_cert");
     n.rest_cert = GetString(rest_source, "server_cert");
-    n.rest_key = GetString(rest_source, "server_key");
+    n.rest_key = GuestKeyPem(rest_source, "server_key");
     auto pieces = roles::RenderPatroni(n);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "patroni", "patroni.service"};

@@ -71,6 +71,23 @@ void ValidateAttribute(const Attribute& attr, const Value& v, const Path& path, 
         return;
     }
   }
+  // No pgha collection means anything by a null element: say which one, rather
+  // than fail later while rendering it.
+  auto null_element = [&](const Path& at) {
+    diags.AddError(pgha::StrCat("Null element in ", path.ToString()),
+                   "Every element must have a value; remove the element or give it one.", at);
+  };
+  if (!v.IsNull() && v.type().IsCollection()) {
+    if (v.type().kind() == value::Type::Kind::kMap) {
+      for (const auto& [k, e] : v.Entries()) {
+        if (e.IsNull()) null_element(path.Key(k));
+      }
+    } else {
+      for (size_t i = 0; i < v.Elements().size(); ++i) {
+        if (v.Elements()[i].IsNull()) null_element(path.Index(static_cast<int64_t>(i)));
+      }
+    }
+  }
   if (attr.validators.empty()) return;
   switch (v.type().kind()) {
     case value::Type::Kind::kList:

@@ -63,3 +63,31 @@ TEST(Validate, UnknownsAndNullsPass) {
 
 }  // namespace
 }  // namespace pgha::schema
+
+namespace pgha::schema {
+namespace {
+
+TEST(Validate, ANullElementIsReportedAtItsKey) {
+  Schema s = ParseSchema(R"({
+    "name": "x", "kind": "resource", "description": "d",
+    "attributes": [
+      {"name": "params", "type": ["map", "string"], "optional": true, "description": "d"},
+      {"name": "list", "type": ["list", "string"], "optional": true, "description": "d"}
+    ]})").value();
+  value::Diagnostics diags;
+  ValidateConfig(s.block,
+                 value::Value::Object(
+                     {{"params", value::Value::Map(value::Type::String(), {{"work_mem", value::Value::String("64MB")},
+                                                                          {"shared_buffers", value::Value::Null(value::Type::String())}})},
+                      {"list", value::Value::List(value::Type::String(), {value::Value::String("a"),
+                                                                          value::Value::Null(value::Type::String())})}}),
+                 diags);
+  ASSERT_EQ(diags.items().size(), 2u);
+  EXPECT_EQ(diags.items()[0].summary, "Null element in params");
+  EXPECT_EQ(diags.items()[0].path->ToString(), "params[\"shared_buffers\"]");
+  EXPECT_EQ(diags.items()[1].summary, "Null element in list");
+  EXPECT_EQ(diags.items()[1].path->ToString(), "list[1]");
+}
+
+}  // namespace
+}  // namespace pgha::schema
