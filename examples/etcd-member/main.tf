@@ -62,7 +62,15 @@ variable "apply_cloud_init_changes" {
   default = "next_boot"
 }
 
-provider "pgha" {}
+variable "libvirt_uri" {
+  description = "The hypervisor: the provider's uri (null: LIBVIRT_DEFAULT_URI, else qemu:///system)."
+  type        = string
+  default     = null
+}
+
+provider "pgha" {
+  uri = var.libvirt_uri
+}
 
 resource "pgha_certificate" "ca" {
   common_name  = "etcd CA"

@@ -27,7 +27,9 @@ class Cancellation {
 };
 
 struct Context {
-  const value::Value& provider_config;
+  // A copy, taken under the provider's lock: ConfigureProvider may replace the
+  // provider's own while a long apply still reads this one.
+  value::Value provider_config;
   const Cancellation& cancel;
   std::time_t now;
 };

@@ -264,3 +264,23 @@ def test_disk_format_is_pinned_never_probed_from_what_the_guest_wrote(workspace,
         ws.run("destroy", "-auto-approve", "-input=false", *bigger)
     finally:
         virsh("vol-delete", "--pool", POOL, data, check=False)
+
+
+def test_provider_uri_names_the_hypervisor(workspace, libvirt_env):
+    """The provider-level uri wins over LIBVIRT_DEFAULT_URI, for create, read and destroy."""
+    ws = workspace
+    ws.copy_example("etcd-member")
+    name = "pgha-example-etcd-1"
+    # The environment points elsewhere (libvirt's in-memory test driver, which has no such pool):
+    # only the provider's own uri can lead pgha to the real daemon.
+    elsewhere = {"LIBVIRT_DEFAULT_URI": "test:///default"}
+    v = tf_vars(libvirt_env, libvirt_uri=URI)
+    ws.run("init", "-input=false")
+    ws.run("apply", "-auto-approve", "-input=false", *v, env=elsewhere)
+    assert domain_state(name) == "running"
+    ws.run("plan", "-detailed-exitcode", "-input=false", *v, env=elsewhere, expect=0)
+    # Without it, the environment's hypervisor is used: there the VM does not exist.
+    out = ws.run("plan", "-input=false", *tf_vars(libvirt_env), env=elsewhere).stdout
+    assert "will be created" in out
+    ws.run("destroy", "-auto-approve", "-input=false", *v, env=elsewhere)
+    assert domain_state(name) is None
