@@ -53,6 +53,37 @@ class Etcd final : public Role {
                      "authentication_bootstrap.root_password for the root user.",
                      Path::Of("authentication_bootstrap").Attr("root_password"));
     }
+    // Who bootstraps authentication in a new cluster: its first member, and only it. Every member's
+    // resource sees the list, so a cluster where nobody turns authentication on cannot be planned.
+    const Value& initializing = cluster.IsKnown() ? cluster.GetAttr("is_initializing") : Value();
+    const Value& name = config.GetAttr("name");
+    if (initializing.IsKnown() && !initializing.IsNull() && initializing.AsBool() && members.IsWhollyKnown() &&
+        !members.IsNull() && !members.Elements().empty() && name.IsKnown() && !name.IsNull() &&
+        !config.GetAttr("authentication_bootstrap").IsUnknown()) {
+      const bool first = GetString(members.Elements()[0], "name") == name.AsString();
+      const bool unauthenticated = GetBool(auth, "unauthenticated");
+      const Path at = Path::Of("authentication_bootstrap").Attr("bootstrap");
+      if (first && !bootstrap && !unauthenticated) {
+        diags.AddError("No member turns etcd authentication on",
+                       "This is the first member of cluster.initial_members, which bootstraps authentication for the "
+                       "new cluster: set authentication_bootstrap { bootstrap = true }. Without authentication, any "
+                       "client certificate from the CA can write Patroni's dynamic configuration, and through it run "
+                       "commands on every PostgreSQL node. To run without it on purpose, set "
+                       "authentication_bootstrap { unauthenticated = true }.",
+                       at);
+      }
+      if (!first && bootstrap) {
+        diags.AddError("Only the first member bootstraps authentication",
+                       pgha::StrCat("Authentication is bootstrapped once, by the first member of cluster.initial_members (\"",
+                                    GetString(members.Elements()[0], "name"), "\"); set bootstrap there instead."),
+                       at);
+      }
+      if (bootstrap && unauthenticated) {
+        diags.AddError("Conflicting authentication settings",
+                       "authentication_bootstrap.bootstrap and .unauthenticated exclude each other.",
+                       Path::Of("authentication_bootstrap").Attr("unauthenticated"));
+      }
+    }
     if (bootstrap && cluster.IsKnown() && cluster.GetAttr("is_initializing").IsKnown() &&
         !GetBool(cluster, "is_initializing")) {
       diags.AddError("Bootstrap on a new cluster only",

@@ -22,13 +22,19 @@ using value::GetStrings;
 using value::Path;
 using value::Value;
 
-// SHA-512 crypt with a salt derived from host and password: the same input
-// renders the same user-data (stable plans), and no two hosts share a hash.
-std::string HashPassword(const std::string& host, const std::string& password) {
+// SHA-512 crypt. The salt must be deterministic (the user-data is rendered at
+// plan time, and the data sources have no state to keep a random one in), so
+// it comes from the VM's identity (name and addresses), never from the
+// password: a salt computed from the password would let one guess test the
+// password and its salt at once, and equal passwords on one host would hash alike.
+// 16 characters of 6 bits each, from the raw digest.
+std::string HashPassword(const std::string& identity, const std::string& password) {
   static const char* alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  const std::string h = Sha256Hex(pgha::StrCat("pgha-salt/", host, "/", password));
+  const std::string seed = pgha::StrCat("pgha-console-salt/", identity);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), digest);
   std::string salt = "$6$";
-  for (size_t i = 0; i < 16; ++i) salt.push_back(alphabet[static_cast<unsigned char>(h[i]) % 64]);
+  for (size_t i = 0; i < 16; ++i) salt.push_back(alphabet[digest[i] % 64]);
   struct crypt_data data = {};
   const char* hashed = crypt_r(password.c_str(), salt.c_str(), &data);
   return hashed ? std::string(hashed) : "";
@@ -73,7 +79,9 @@ roles::HostAgents HostAgentsFrom(const Value& config, const RoleOutput& role) {
   }
   const Value& exporter = Attr(config, "node_exporter");
   if (GetBool(exporter, "enabled", true)) {
-    agents.node_exporter = roles::NodeExporter{GetString(exporter, "listen_address", ":9100")};
+    std::string listen = GetString(exporter, "listen_address");
+    if (listen.empty()) listen = roles::HostPort(AdvertisedIp(config), 9100);  // never every interface by default
+    agents.node_exporter = roles::NodeExporter{listen};
   }
   const Value& fb = Attr(config, "fluentbit");
   if (GetBool(fb, "enabled", false)) {
@@ -209,14 +217,14 @@ absl::StatusOr<GuestDocuments> RenderGuest(const Value& config, const RoleOutput
   cloudinit::CloudConfig c;
   c.hostname = name;
   cloudinit::User admin;
-  admin.name = GetString(config, "ssh_admin_user", "ubuntu");
+  admin.name = GetString(config, "ssh_admin_user", "debian");
   admin.sudo = "ALL=(ALL) NOPASSWD:ALL";
   admin.groups = {"sudo"};
   if (const std::string key = GetString(config, "ssh_admin_public_key"); !key.empty()) {
     admin.ssh_authorized_keys = {key};
   }
   if (const std::string pw = GetString(config, "admin_user_password"); !pw.empty()) {
-    admin.hashed_password = HashPassword(name, pw);
+    admin.hashed_password = HashPassword(pgha::StrCat(name, "/", AdvertisedIp(config)), pw);
   }
   c.users = {admin};
   c.final_message = pgha::StrCat("pgha: ", name, " configured after $UPTIME seconds");

@@ -1,5 +1,7 @@
 #include "resources/guest.h"
 
+#include <crypt.h>
+
 #include "gtest/gtest.h"
 
 namespace pgha::resources {
@@ -15,10 +17,16 @@ Value Nic(const std::string& ip, int64_t prefix) {
                         {"dns_servers", Value::Null(value::Type::List(value::Type::String()))}});
 }
 
-Value Config(const Value& nic) {
+Value Config(const Value& nic, const std::string& password = "console secret") {
   return Value::Object({{"name", Value::String("pg-1")},
                         {"network_interface", Value::List(nic.type(), {nic})},
-                        {"admin_user_password", Value::String("console secret")}});
+                        {"admin_user_password", Value::String(password)}});
+}
+
+// The "$6$salt$hash" in a rendered user-data.
+std::string ConsoleHash(const std::string& user_data) {
+  const auto at = user_data.find("$6$");
+  return at == std::string::npos ? "" : user_data.substr(at, user_data.find_first_of("\n\"' ", at) - at);
 }
 
 TEST(Guest, AdvertisedNetworkMasksTheAddress) {
@@ -47,6 +55,26 @@ TEST(Guest, RenderingIsDeterministicAndHidesThePassword) {
   auto moved = RenderGuest(Config(Nic("10.1.2.4", 24)), role, "/dev/vdb");
   ASSERT_TRUE(moved.ok());
   EXPECT_NE(moved->digest, a->digest);
+}
+
+TEST(Guest, TheConsoleSaltNeverComesFromThePassword) {
+  RoleOutput role;
+  role.service = "svc";
+  role.unit = "svc.service";
+  auto one = RenderGuest(Config(Nic("10.1.2.3", 24), "first password"), role, "");
+  auto two = RenderGuest(Config(Nic("10.1.2.3", 24), "second password"), role, "");
+  auto elsewhere = RenderGuest(Config(Nic("10.1.2.9", 24), "first password"), role, "");
+  ASSERT_TRUE(one.ok() && two.ok() && elsewhere.ok());
+  const std::string h1 = ConsoleHash(one->seed.user_data), h2 = ConsoleHash(two->seed.user_data),
+                    h3 = ConsoleHash(elsewhere->seed.user_data);
+  ASSERT_EQ(h1.size(), 3 + 16 + 1 + 86u) << h1;
+  // Same VM, other password: same salt. Another VM, same password: another salt, another hash.
+  EXPECT_EQ(h1.substr(0, 20), h2.substr(0, 20));
+  EXPECT_NE(h1.substr(0, 20), h3.substr(0, 20));
+  EXPECT_NE(h1, h3);
+  // And the hash is the password's: crypt(3) verifies it.
+  struct crypt_data data = {};
+  EXPECT_EQ(std::string(crypt_r("first password", h1.c_str(), &data)), h1);
 }
 
 }  // namespace

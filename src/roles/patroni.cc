@@ -1,5 +1,7 @@
 #include "roles/patroni.h"
 
+#include <nlohmann/json.hpp>
+
 #include "base/strings.h"
 #include "cloudinit/yaml_template.h"
 
@@ -57,6 +59,7 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
           {"name", n.name},
           {"restapi_listen", HostPort(n.ip, 8008)},
           {"restapi_connect_address", HostPort(n.ip, 8008)},
+          {"restapi_allowlist", std::vector<std::string>{n.ip, "127.0.0.1", "::1"}},
           {"etcd_hosts", etcd_hosts},
           {"etcd_cert", etcd_cert ? TemplateValue(std::string("/etc/patroni/tls/etcd-client.crt")) : kOmit},
           {"etcd_key", etcd_cert ? TemplateValue(std::string("/etc/patroni/tls/etcd-client.key")) : kOmit},
@@ -88,6 +91,8 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
   if (!prepare.ok()) return prepare.status();
   auto rules = cloudinit::EmbeddedTemplate("patroni/60-pgha-watchdog.rules");
   if (!rules.ok()) return rules.status();
+  auto wait_auth = cloudinit::EmbeddedTemplate("patroni/wait-etcd-auth.py");
+  if (!wait_auth.ok()) return wait_auth.status();
 
   RolePieces out;
   out.data_path = data_path;
@@ -111,11 +116,24 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
     out.files.push_back({"/etc/patroni/tls/etcd-client.crt", n.etcd_client_cert, pg, "0644", true});
     out.files.push_back({"/etc/patroni/tls/etcd-client.key", n.etcd_client_key, pg, "0600", true});
   }
-  out.runcmd = {
-      {"/usr/local/sbin/pgha-patroni-prepare", data_dir},
-      {"systemctl", "enable", "patroni"},
-      {"systemctl", "restart", "patroni"},
-  };
+  out.runcmd = {{"/usr/local/sbin/pgha-patroni-prepare", data_dir}};
+  if (etcd_password) {
+    // Patroni's first start waits until etcd authentication is on (see the script for why).
+    nlohmann::json credentials = {{"name", n.etcd_username}, {"password", n.etcd_password}};
+    out.files.push_back({"/etc/patroni/etcd-auth.json", credentials.dump(), "root:root", "0600", false});
+    out.files.push_back({"/usr/local/sbin/pgha-wait-etcd-auth", std::string(*wait_auth), "root:root", "0755", false});
+    std::vector<std::string> wait = {"/usr/local/sbin/pgha-wait-etcd-auth", "/etc/patroni/etcd-auth.json",
+                                     "/etc/patroni/tls/etcd-ca.crt"};
+    if (etcd_cert) {
+      wait.push_back("/etc/patroni/tls/etcd-client.crt");
+      wait.push_back("/etc/patroni/tls/etcd-client.key");
+    }
+    wait.push_back("--");
+    wait.insert(wait.end(), n.etcd_endpoints.begin(), n.etcd_endpoints.end());
+    out.runcmd.push_back(wait);
+  }
+  out.runcmd.push_back({"systemctl", "enable", "patroni"});
+  out.runcmd.push_back({"systemctl", "restart", "patroni"});
   return out;
 }
 

@@ -2,7 +2,11 @@
 // values land where they belong and cannot change a file's structure.
 #include <yaml-cpp/yaml.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "gtest/gtest.h"
 #include "roles/etcd.h"
@@ -67,6 +71,10 @@ TEST(PatroniRole, AsynchronousAndClientCertificate) {
   EXPECT_FALSE(doc["bootstrap"]["dcs"]["synchronous_mode"].as<bool>());
   EXPECT_EQ(doc["etcd3"]["cert"].as<std::string>(), "/etc/patroni/tls/etcd-client.crt");
   EXPECT_EQ(doc["restapi"]["listen"].as<std::string>(), "[fd00::21]:8008");
+  // Unsafe calls only from this node, loopback and the cluster's members.
+  EXPECT_EQ(doc["restapi"]["allowlist"].as<std::vector<std::string>>(),
+            (std::vector<std::string>{"fd00::21", "127.0.0.1", "::1"}));
+  EXPECT_TRUE(doc["restapi"]["allowlist_include_members"].as<bool>());
   EXPECT_EQ(doc["postgresql"]["authentication"]["rewind"]["username"].as<std::string>(), "rewinder");
   EXPECT_EQ(Find(*out, "/etc/patroni/tls/etcd-client.key")->permissions, "0600");
   n.client_networks = {"10.0.0.0/24 trust"};
@@ -149,6 +157,41 @@ TEST(EtcdRole, UsersAreCreatedFromPrivateFiles) {
   EXPECT_NE(user->content.find("PASSWORD='it'\\''s $(secret)'"), std::string::npos) << user->content;
   m.users[0].name = "two words";
   EXPECT_FALSE(RenderEtcd(m).ok());
+}
+
+TEST(EtcdRole, TheAuthBootstrapScriptRemovesItsSecretsEvenWhenItFails) {
+  EtcdMember m;
+  m.name = "etcd-1";
+  m.ip = "10.0.0.11";
+  m.initial_members = {{"etcd-1", "10.0.0.11"}};
+  m.bootstrap_auth = true;
+  m.users = {{"patroni", "pw", "/service/"}};
+  auto out = RenderEtcd(m);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const auto* script = Find(*out, "/usr/local/sbin/pgha-etcd-bootstrap-auth");
+  ASSERT_NE(script, nullptr);
+  // The rendered script and its secret files, in a scratch directory; the real
+  // etcdctl finds no etcd there, so the script fails half-way.
+  char tmpl[] = "/tmp/pgha-auth-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  const std::string dir = root + "/pgha-auth";
+  ASSERT_EQ(std::system(("mkdir -m 0700 " + dir).c_str()), 0);
+  for (const auto& f : out->files) {
+    if (f.path.rfind("/etc/etcd/pgha-auth/", 0) == 0) {
+      FILE* file = std::fopen((dir + f.path.substr(f.path.rfind('/'))).c_str(), "w");
+      ASSERT_NE(file, nullptr);
+      std::fputs(f.content.c_str(), file);
+      std::fclose(file);
+    }
+  }
+  FILE* file = std::fopen((root + "/script.sh").c_str(), "w");
+  std::fputs(script->content.c_str(), file);
+  std::fclose(file);
+  const int rc = std::system(("PGHA_AUTH_DIR=" + dir + " PGHA_AUTH_WAIT_SECONDS=1 sh " + root + "/script.sh 2>/dev/null").c_str());
+  EXPECT_NE(rc, 0) << "the script should fail without etcd";
+  EXPECT_NE(access(dir.c_str(), F_OK), 0) << "secret files outlived a failed bootstrap";
+  std::system(("rm -rf " + root).c_str());
 }
 
 }  // namespace

@@ -3,9 +3,13 @@
 # for the cluster, creates root (and its role) and the users pgha was given
 # (each with readwrite on its key prefix), then enables auth. Values come
 # from /etc/etcd/pgha-auth/*.env (mode 0600), never from this script's text,
-# and the directory is removed afterwards.
+# and the directory is removed when the script ends, whether it succeeded or
+# failed half-way: the secrets never outlive their one use. (The two
+# variables below exist for the tests; cloud-init never sets them.)
 set -eu
-dir=/etc/etcd/pgha-auth
+dir=${PGHA_AUTH_DIR:-/etc/etcd/pgha-auth}
+trap 'rm -rf "$dir"' EXIT
+wait_seconds=${PGHA_AUTH_WAIT_SECONDS:-600}
 ctl() {
   ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 \
     --cacert=/etc/etcd/tls/ca.crt --cert=/etc/etcd/tls/server.crt --key=/etc/etcd/tls/server.key "$@"
@@ -13,13 +17,12 @@ ctl() {
 i=0
 until ctl endpoint health >/dev/null 2>&1; do
   i=$((i + 1))
-  [ "$i" -lt 600 ] || { echo "etcd never became healthy" >&2; exit 1; }
+  [ "$i" -lt "$wait_seconds" ] || { echo "etcd never became healthy" >&2; exit 1; }
   sleep 1
 done
 marker=/var/lib/etcd/pgha-auth-bootstrapped
 if [ -e "$marker" ]; then
   # A later cloud-init instance (new documents): authentication is already on.
-  rm -rf "$dir"
   exit 0
 fi
 . "$dir/root.env"
@@ -45,4 +48,3 @@ for f in "$dir"/user-*.env; do
 done
 ctl auth enable
 touch "$marker"
-rm -rf "$dir"

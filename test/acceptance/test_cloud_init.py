@@ -66,6 +66,14 @@ def test_secrets_only_in_private_files(rendered):
         assert PASSWORD not in json.dumps(doc["runcmd"])
 
 
+def test_admin_user_fits_the_debian_guest(rendered):
+    """Unset, ssh_admin_user is Debian's cloud-image user, not the modules' Ubuntu one."""
+    _, _, docs = rendered
+    for role, doc in docs.items():
+        names = [u["name"] for u in doc["doc"].get("users", []) if isinstance(u, dict)]
+        assert names == ["debian"], f"{role}: {names}"
+
+
 def test_etcd_configuration(rendered):
     _, _, docs = rendered
     files = docs["etcd"]["files"]
@@ -108,6 +116,9 @@ def test_chrony_and_agents(rendered, tmp_path):
     assert settings["prefix"] == "/fluent-bit/postgres-1/" and settings["username"] == "fluentbit"
     lb_exporter = docs["lb"]["files"]["/etc/systemd/system/prometheus-node-exporter.service.d/pgha.conf"]
     assert "--web.listen-address=10.215.0.30:9100" in lb_exporter
+    # Unset, the exporter binds the advertised address, never every interface.
+    etcd_exporter = docs["etcd"]["files"]["/etc/systemd/system/prometheus-node-exporter.service.d/pgha.conf"]
+    assert "--web.listen-address=10.215.0.11:9100" in etcd_exporter, etcd_exporter
 
 
 def test_patroni_configuration(rendered, tmp_path):

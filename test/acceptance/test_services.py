@@ -272,6 +272,27 @@ def test_the_rest_api_refuses_a_client_without_a_certificate(services):
     assert services.rest(ip, "/cluster")[0] == 200
 
 
+def unsafe_call(node, target_ip, cert, key, ca):
+    """POST /reload on target_ip's Patroni API from inside node's namespace, with node's files: the HTTP status."""
+    proc = node.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "--cert", cert,
+                     "--key", key, "-X", "POST", f"https://{target_ip}:8008/reload"], node.mounts, timeout=30)
+    return proc.stdout.strip()
+
+
+def test_the_load_balancer_certificate_cannot_change_the_cluster(services):
+    """Its certificate passes TLS (the health checks read the API), but unsafe calls come only from members."""
+    lb = next(n for n in services.cluster.nodes.values() if n.role == "haproxy")
+    target = services.postgres[0].ip
+    status = unsafe_call(lb, target, "/etc/haproxy/tls/patroni-client.pem", "/etc/haproxy/tls/patroni-client.pem",
+                         "/etc/haproxy/tls/patroni-ca.crt")
+    assert status == "403", status
+    # A member, with its own REST certificate, may.
+    member = services.postgres[1]
+    status = unsafe_call(member, target, "/etc/patroni/tls/rest.crt", "/etc/patroni/tls/rest.key",
+                         "/etc/patroni/tls/rest-ca.crt")
+    assert status == "202", status
+
+
 @pytest.fixture(scope="module")
 def durability_table(services):
     create_table(LB, PASSWORD, services.ca)
