@@ -192,3 +192,15 @@ TEST_F(CertificateTest, AnyInputChangeReplaces) {
 
 }  // namespace
 }  // namespace pgha::resources
+
+namespace pgha::resources {
+namespace {
+
+TEST_F(CertificateTest, ValidityHoursAreBounded) {
+  Value config = CaConfig();
+  config = config.WithAttr("validity_period_hours", Value::Int(10'000'000'000));
+  EXPECT_EQ(ErrorPaths(config), std::vector<std::string>{"validity_period_hours"});
+}
+
+}  // namespace
+}  // namespace pgha::resources

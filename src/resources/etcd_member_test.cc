@@ -78,3 +78,27 @@ TEST_F(EtcdMemberTest, OnlyTheFirstMemberBootstraps) {
 
 }  // namespace
 }  // namespace pgha::resources
+
+namespace pgha::resources {
+namespace {
+
+// Numbers that reach libvirt or OpenSSL are bounded at validate time, at their path:
+// shutdown_timeout = 1e10 used to overflow the wait in the sanitizer build and force the VM off
+// at once in release.
+TEST_F(EtcdMemberTest, NumbersOutOfRangeAreRefusedAtTheirPath) {
+  for (const auto& [attr, bad] : std::vector<std::pair<std::string, std::string>>{
+           {"shutdown_timeout", "1e10"}, {"memory", "1e12"}, {"vcpus", "100000"}}) {
+    const std::string json = R"({"name": "etcd-1", "volume_id": "/v.qcow2", "cloud_init_volume_pool": "p", ")" +
+                             attr + "\": " + bad + "}";
+    auto config = value::DecodeJsonText(json, resource_->schema().type);
+    ASSERT_TRUE(config.ok()) << config.status();
+    value::Diagnostics diags;
+    schema::ValidateConfig(resource_->schema().block, *config, diags);
+    bool found = false;
+    for (const auto& d : diags.items()) found |= d.path && d.path->ToString() == attr && d.summary.find("Invalid value") == 0;
+    EXPECT_TRUE(found) << attr << " = " << bad << " passed validation";
+  }
+}
+
+}  // namespace
+}  // namespace pgha::resources

@@ -282,5 +282,13 @@ def test_provider_uri_names_the_hypervisor(workspace, libvirt_env):
     # Without it, the environment's hypervisor is used: there the VM does not exist.
     out = ws.run("plan", "-input=false", *tf_vars(libvirt_env), env=elsewhere).stdout
     assert "will be created" in out
+    # Import honours a URI given in the id (URI#NAME), wherever the provider points.
+    ws.run("state", "rm", "pgha_etcd_member.etcd_1")
+    ws.run("import", "-input=false", *tf_vars(libvirt_env), "pgha_etcd_member.etcd_1", f"{URI}#{name}", env=elsewhere)
+    member = next(r for r in ws.state()["resources"] if r["type"] == "pgha_etcd_member")
+    assert member["instances"][0]["attributes"]["uri"] == URI
+    assert member["instances"][0]["attributes"]["id"] == virsh("domuuid", name).stdout.strip()
+    ws.run("state", "rm", "pgha_etcd_member.etcd_1")
+    ws.run("import", "-input=false", *v, "pgha_etcd_member.etcd_1", name, env=elsewhere)
     ws.run("destroy", "-auto-approve", "-input=false", *v, env=elsewhere)
     assert domain_state(name) is None
