@@ -1,6 +1,8 @@
 // The msgpack DynamicValue codec: any bytes decode to a value or an error,
-// never a crash or a huge allocation; whatever decodes re-encodes and decodes
-// back to the same value.
+// never a crash or a huge allocation; whatever decodes re-encodes to bytes
+// that decode and re-encode to themselves. (Not to the same value: like cty,
+// pgha writes an unknown or null as itself even where a dynamic type would
+// wrap it, so ["number", <unknown>] comes back as an unknown of dynamic type.)
 #include <cstdlib>
 
 #include "value/msgpack_codec.h"
@@ -21,6 +23,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!decoded.ok()) return 0;
   const std::string again = EncodeMsgpack(*decoded, type);
   auto round = DecodeMsgpack(again, type);
-  if (!round.ok() || !(*round == *decoded)) std::abort();
+  if (!round.ok() || EncodeMsgpack(*round, type) != again) std::abort();
   return 0;
 }

@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
                                    Type::Map(Type::Number())));
   Write(root / "msgpack", "unknown", std::string(1, '\1') + std::string("\xd4\x00\x00", 3));
   Write(root / "msgpack", "dynamic", std::string(1, '\0') + std::string("\x92\xc4\x08\"string\"\xa2hi", 14));
+  // Found by fuzz_msgpack: an unknown inside a dynamic [type, value] pair.
+  Write(root / "msgpack", "dynamic-unknown", std::string("\x00\x92\xc4\x08\"number\"\xd5\x7a\x92\x69", 16));
 
   Write(root / "json_state", "state",
         R"({"name":"pg-1","memory":1024,"running":true,"params":{"work_mem":"64MB"},"ips":["10.0.0.1"],)"
