@@ -45,17 +45,18 @@ enum class SeedKind {
 };
 
 SeedKind ClassifySeed(Connection& conn, virStorageVol* volume) {
+  // One read: the 16 system-area sectors and the primary volume descriptor.
   constexpr uint64_t kDescriptor = 16 * 2048;
   constexpr uint64_t kApplicationId = kDescriptor + 574;
-  auto magic = conn.ReadVolume(volume, kDescriptor + 1, 5);
-  auto app = conn.ReadVolume(volume, kApplicationId, 4);
-  if (magic.ok() && app.ok() && *magic == "CD001" && *app == "PGHA") return SeedKind::kOurs;
+  auto head = conn.ReadVolume(volume, 0, kDescriptor + 2048);
+  if (!head.ok()) return SeedKind::kForeign;
+  if (head->size() == kDescriptor + 2048 && head->compare(kDescriptor + 1, 5, "CD001") == 0 &&
+      head->compare(kApplicationId, 4, "PGHA") == 0) {
+    return SeedKind::kOurs;
+  }
   // pgha's writer leaves the 16 system-area sectors zero and the volume is
   // created sparse, so an upload cut short reads as zeros up to the descriptor.
-  auto head = conn.ReadVolume(volume, 0, kDescriptor + 2048);
-  if (head.ok() && std::all_of(head->begin(), head->end(), [](char c) { return c == '\0'; })) {
-    return SeedKind::kInterrupted;
-  }
+  if (std::all_of(head->begin(), head->end(), [](char c) { return c == '\0'; })) return SeedKind::kInterrupted;
   return SeedKind::kForeign;
 }
 
@@ -147,33 +148,41 @@ absl::Status ClearSeedName(Connection& conn, virStoragePool* pool, const std::st
   return absl::OkStatus();
 }
 
-absl::StatusOr<MachineState> StateOf(Connection& conn, virDomain* domain) {
+absl::StatusOr<MachineState> StateOf(Connection& conn, virDomain* domain, const libvirt::DomainSpec& definition) {
   auto info = conn.GetDomainInfo(domain);
   if (!info.ok()) return info.status();
   auto autostart = conn.GetAutostart(domain);
   if (!autostart.ok()) return autostart.status();
-  auto spec = DefinitionOf(conn, domain);
-  if (!spec.ok()) return spec.status();
   MachineState state;
   state.uuid = Connection::DomainUuid(domain);
   state.name = Connection::DomainName(domain);
-  state.seed_path = SeedPathOf(*spec);
+  state.seed_path = SeedPathOf(definition);
   state.running = info->running;
   state.autostart = *autostart;
   state.vcpus = info->vcpus;
   state.memory_mib = info->memory_mib;
-  for (const auto& disk : spec->disks) {
+  for (const auto& disk : definition.disks) {
     if (disk.device == libvirt::DiskSpec::Device::kDisk) state.disk_formats.push_back(disk.format);
   }
   return state;
 }
 
+absl::StatusOr<MachineState> StateOf(Connection& conn, virDomain* domain) {
+  auto definition = DefinitionOf(conn, domain);
+  if (!definition.ok()) return definition.status();
+  return StateOf(conn, domain, *definition);
+}
+
 // Called with a domain found through Terraform's state: its creation is finished.
+absl::Status MarkCreated(Connection& conn, virDomain* domain, const libvirt::DomainSpec& definition) {
+  if (!definition.description.starts_with(kCreatingPrefix)) return absl::OkStatus();
+  return conn.SetDescription(domain, std::string(kManaged));
+}
+
 absl::Status MarkCreated(Connection& conn, virDomain* domain) {
   auto definition = DefinitionOf(conn, domain);
   if (!definition.ok()) return definition.status();
-  if (!definition->description.starts_with(kCreatingPrefix)) return absl::OkStatus();
-  return conn.SetDescription(domain, std::string(kManaged));
+  return MarkCreated(conn, domain, *definition);
 }
 
 // The domain Terraform tracks: by UUID, or by name for state that predates UUIDs.
@@ -264,7 +273,7 @@ absl::StatusOr<MachineState> FinishCreation(Connection& conn, virDomain* domain,
 
 }  // namespace
 
-std::pair<std::string, std::string> SeedVolumeNames(const std::string& base) { return {base, base + ".b"}; }
+std::array<std::string, 2> SeedVolumeNames(const std::string& base) { return {base, base + ".b"}; }
 
 absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancellation& cancel) {
   auto conn = Connection::Open(spec.uri);
@@ -294,8 +303,9 @@ absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancel
   UndoLog undo;
   auto rollback = [&](std::string_view step, const absl::Status& cause) { return undo.Fail(step, cause); };
 
-  const std::string seed_name = SeedVolumeNames(spec.seed_volume).first;
-  for (const std::string& name : {SeedVolumeNames(spec.seed_volume).first, SeedVolumeNames(spec.seed_volume).second}) {
+  const auto names = SeedVolumeNames(spec.seed_volume);
+  const std::string& seed_name = names[0];
+  for (const std::string& name : names) {
     if (auto s = ClearSeedName(*conn, pool->get(), name, ""); !s.ok()) return s;
   }
   auto volume = conn->CreateVolumeWithData(pool->get(), seed_name, iso);
@@ -338,10 +348,12 @@ absl::StatusOr<std::optional<MachineState>> ReadMachine(const MachineRef& ref) {
   auto domain = FindDomain(*conn, ref);
   if (absl::IsNotFound(domain.status())) return std::optional<MachineState>();
   if (!domain.ok()) return domain.status();
+  auto definition = DefinitionOf(*conn, domain->get());
+  if (!definition.ok()) return definition.status();
   if (!ref.uuid.empty()) {
-    if (auto s = MarkCreated(*conn, domain->get()); !s.ok()) return s;
+    if (auto s = MarkCreated(*conn, domain->get(), *definition); !s.ok()) return s;
   }
-  auto state = StateOf(*conn, domain->get());
+  auto state = StateOf(*conn, domain->get(), *definition);
   if (!state.ok()) return state.status();
   return std::optional<MachineState>(*state);
 }
@@ -394,7 +406,7 @@ absl::StatusOr<MachineImage> InspectMachine(const std::string& uri, const std::s
   if (!domain.ok()) return domain.status();
   auto spec = DefinitionOf(*conn, domain->get());
   if (!spec.ok()) return StepFailed("reading the domain's definition", spec.status());
-  auto state = StateOf(*conn, domain->get());
+  auto state = StateOf(*conn, domain->get(), *spec);
   if (!state.ok()) return StepFailed("reading the domain's state", state.status());
   MachineImage image;
   image.domain = *spec;
@@ -456,7 +468,7 @@ absl::Status DeleteMachine(const MachineRef& ref, std::chrono::milliseconds grac
   }
   // The seed before the domain: while the domain exists, Terraform still tracks the machine.
   if (auto pool = conn->LookupPool(ref.seed_pool); pool.ok()) {
-    for (const std::string& name : {SeedVolumeNames(ref.seed_volume).first, SeedVolumeNames(ref.seed_volume).second}) {
+    for (const std::string& name : SeedVolumeNames(ref.seed_volume)) {
       auto s = ClearSeedName(*conn, pool->get(), name, uuid);
       // Someone else's volume, or one another domain uses, stays where it is.
       if (!s.ok() && !absl::IsAlreadyExists(s)) return s;

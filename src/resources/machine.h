@@ -4,10 +4,10 @@
 // attached, never created or deleted here.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -57,7 +57,7 @@ struct MachineRef {
 
 // The two names a machine's seed may have: `base`, and the alternate one an
 // update switches to ("x-cloud-init.iso" -> "x-cloud-init.iso.b").
-std::pair<std::string, std::string> SeedVolumeNames(const std::string& base);
+std::array<std::string, 2> SeedVolumeNames(const std::string& base);
 
 // Creates the seed volume and the domain, then starts it if asked. On
 // failure everything made so far is removed and the status names the step

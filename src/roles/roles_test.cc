@@ -142,13 +142,19 @@ TEST(HostAgents, ChronyFluentBitAndExporter) {
   EXPECT_FALSE(RenderHostAgents(agents).ok());
 }
 
-TEST(EtcdRole, UsersAreCreatedFromPrivateFiles) {
+// A one-member cluster's member that bootstraps authentication for `user`.
+EtcdMember BootstrappingMember(const EtcdUser& user) {
   EtcdMember m;
   m.name = "etcd-1";
   m.ip = "10.0.0.11";
   m.initial_members = {{"etcd-1", "10.0.0.11"}};
   m.bootstrap_auth = true;
-  m.users = {{"patroni", "it's $(secret)", "/service/"}};
+  m.users = {user};
+  return m;
+}
+
+TEST(EtcdRole, UsersAreCreatedFromPrivateFiles) {
+  EtcdMember m = BootstrappingMember({"patroni", "it's $(secret)", "/service/"});
   auto out = RenderEtcd(m);
   ASSERT_TRUE(out.ok()) << out.status();
   const auto* user = Find(*out, "/etc/etcd/pgha-auth/user-0.env");
@@ -160,13 +166,7 @@ TEST(EtcdRole, UsersAreCreatedFromPrivateFiles) {
 }
 
 TEST(EtcdRole, TheAuthBootstrapScriptRemovesItsSecretsEvenWhenItFails) {
-  EtcdMember m;
-  m.name = "etcd-1";
-  m.ip = "10.0.0.11";
-  m.initial_members = {{"etcd-1", "10.0.0.11"}};
-  m.bootstrap_auth = true;
-  m.users = {{"patroni", "pw", "/service/"}};
-  auto out = RenderEtcd(m);
+  auto out = RenderEtcd(BootstrappingMember({"patroni", "pw", "/service/"}));
   ASSERT_TRUE(out.ok()) << out.status();
   const auto* script = Find(*out, "/usr/local/sbin/pgha-etcd-bootstrap-auth");
   ASSERT_NE(script, nullptr);
