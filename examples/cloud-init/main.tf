@@ -34,7 +34,7 @@ resource "pgha_certificate" "ca" {
 resource "pgha_certificate" "node" {
   for_each = { etcd-1 = local.etcd_ip, postgres-1 = local.postgres_ip, lb-1 = local.lb_ip }
 
-  common_name        = each.key
+  common_name        = each.key == "etcd-1" ? "etcd-member" : each.key
   dns_names          = [each.key, "localhost"]
   ip_addresses       = [each.value, "127.0.0.1"]
   allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
@@ -90,6 +90,8 @@ data "pgha_etcd_member_cloud_init" "etcd" {
     ca_cert     = pgha_certificate.ca.cert_pem
     server_cert = pgha_certificate.node["etcd-1"].chain_pem
     server_key  = pgha_certificate.node["etcd-1"].private_key_pem
+    # etcd members share one CN; the peer port admits no other certificate.
+    peer_allowed_cn = "etcd-member"
   }
 }
 

@@ -20,6 +20,7 @@ locals {
   postgres = { for i in range(1, var.postgres_count + 1) : "${local.prefix}postgres-${i}" => "${var.subnet_prefix}.${20 + i}" }
   lb_name  = "${local.prefix}lb-1"
   lb_ip    = "${var.subnet_prefix}.30"
+  admins   = var.admin_addresses != null ? var.admin_addresses : ["${var.subnet_prefix}.1"]
 
   # One interface per VM: on the libvirt network, or macvtap on a host interface.
   use_macvtap = var.macvtap_interface != ""
@@ -39,7 +40,9 @@ resource "pgha_certificate" "ca" {
 resource "pgha_certificate" "etcd" {
   for_each = local.etcd
 
-  common_name        = each.key
+  # The members share one CN: their peer port admits only certificates that
+  # carry it (tls.peer_allowed_cn), so no other certificate from this CA can speak Raft.
+  common_name        = "etcd-member"
   ip_addresses       = [each.value, "127.0.0.1"]
   allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
   ca_cert_pem        = pgha_certificate.ca.cert_pem
@@ -144,6 +147,7 @@ resource "pgha_etcd_member" "etcd" {
     ca_cert     = pgha_certificate.ca.cert_pem
     server_cert = pgha_certificate.etcd[each.key].chain_pem
     server_key  = pgha_certificate.etcd[each.key].private_key_pem
+    peer_allowed_cn = "etcd-member"
   }
 }
 
@@ -198,6 +202,9 @@ resource "pgha_postgres_node" "postgres" {
     ca_cert             = pgha_certificate.ca.cert_pem
     server_cert         = pgha_certificate.postgres[each.key].chain_pem
     server_key          = pgha_certificate.postgres[each.key].private_key_pem
+    # The superuser and replication log in from the nodes and the admin hosts only;
+    # applications get their own users (created by an admin) and come through the LB.
+    member_addresses = concat(values(local.postgres), local.admins)
   }
 
   etcd {

@@ -129,3 +129,9 @@ variable "postgres_rewind_password" {
   type      = string
   sensitive = true
 }
+
+variable "admin_addresses" {
+  description = "Addresses that administer PostgreSQL as the superuser, besides the nodes themselves (pg_hba admits the superuser and replication from nowhere else). Unset: the host's address on the network, <subnet_prefix>.1."
+  type        = list(string)
+  default     = null
+}

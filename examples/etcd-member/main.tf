@@ -79,7 +79,8 @@ resource "pgha_certificate" "ca" {
 }
 
 resource "pgha_certificate" "etcd_1" {
-  common_name        = "etcd-1"
+  # Every member's certificate carries this CN; the peer port admits no other.
+  common_name        = "etcd-member"
   ip_addresses       = ["10.213.0.11", "127.0.0.1"]
   allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
   ca_cert_pem        = pgha_certificate.ca.cert_pem
@@ -124,6 +125,7 @@ resource "pgha_etcd_member" "etcd_1" {
     ca_cert     = pgha_certificate.ca.cert_pem
     server_cert = pgha_certificate.etcd_1.chain_pem
     server_key  = pgha_certificate.etcd_1.private_key_pem
+    peer_allowed_cn = "etcd-member"
   }
 }
 

@@ -19,6 +19,8 @@ locals {
   etcd     = { etcd-1 = "10.216.0.11", etcd-2 = "10.216.0.12", etcd-3 = "10.216.0.13" }
   postgres = { pg-1 = "10.216.0.21", pg-2 = "10.216.0.22", pg-3 = "10.216.0.23" }
   lb_ip    = "10.216.0.30"
+  # The test host on the bridge: it administers the cluster (creates the application user).
+  admin_ip = "10.216.0.1"
 }
 
 resource "pgha_certificate" "ca" {
@@ -30,7 +32,8 @@ resource "pgha_certificate" "ca" {
 resource "pgha_certificate" "server" {
   for_each = merge(local.etcd, local.postgres)
 
-  common_name        = each.key
+  # etcd members share one CN: their peer port admits only that name (tls.peer_allowed_cn).
+  common_name        = contains(keys(local.etcd), each.key) ? "etcd-member" : each.key
   dns_names          = [each.key, "localhost"]
   ip_addresses       = [each.value, local.lb_ip, "127.0.0.1"]
   allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
@@ -80,6 +83,8 @@ data "pgha_etcd_member_cloud_init" "etcd" {
     ca_cert     = pgha_certificate.ca.cert_pem
     server_cert = pgha_certificate.server[each.key].chain_pem
     server_key  = pgha_certificate.server[each.key].private_key_pem
+    # Only certificates named etcd-member speak Raft on the peer port.
+    peer_allowed_cn = "etcd-member"
   }
 }
 
@@ -102,6 +107,9 @@ data "pgha_postgres_node_cloud_init" "postgres" {
     ca_cert             = pgha_certificate.ca.cert_pem
     server_cert         = pgha_certificate.server[each.key].chain_pem
     server_key          = pgha_certificate.server[each.key].private_key_pem
+    # Superuser, rewind and replication logins from the nodes and the admin host only;
+    # applications (the tests' writer, through the load balancer) log in as their own user.
+    member_addresses = concat(values(local.postgres), [local.admin_ip])
   }
   etcd {
     endpoints   = [for ip in values(local.etcd) : "${ip}:2379"]
@@ -112,8 +120,10 @@ data "pgha_postgres_node_cloud_init" "postgres" {
     client_key  = pgha_certificate.patroni_etcd_client.private_key_pem
   }
   patroni {
-    cluster_size = 3
-    watchdog     = "off" # no watchdog device in a namespace
+    cluster_size      = 3
+    watchdog          = "off" # no watchdog device in a namespace
+    rest_api_username = "patroni-api"
+    rest_api_password = var.password
   }
 }
 

@@ -52,6 +52,31 @@ void ErrorIfCommonName(const value::Value& pem, const std::string& why, const va
   }
 }
 
+void ErrorUnlessNamed(const value::Value& pem, const std::string& name, bool as_common_name, const std::string& why,
+                      const value::Path& path, value::Diagnostics& diags) {
+  auto cert = Leaf(pem);
+  if (!cert || name.empty()) return;
+  bool named = false;
+  if (as_common_name) {
+    X509_NAME* subject = X509_get_subject_name(cert.get());
+    for (int i = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); i >= 0 && !named;
+         i = X509_NAME_get_index_by_NID(subject, NID_commonName, i)) {
+      const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, i));
+      named = std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                          static_cast<size_t>(ASN1_STRING_length(data))) == name;
+    }
+  } else {
+    named = X509_check_ip_asc(cert.get(), name.c_str(), 0) == 1 ||
+            X509_check_host(cert.get(), name.c_str(), name.size(), X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, nullptr) == 1;
+  }
+  if (!named) {
+    diags.AddError(as_common_name ? "Certificate lacks the peers' common name" : "Certificate lacks the peers' host name",
+                   pgha::StrCat("The certificate does not carry \"", name, "\"", as_common_name ? " as its CN" : " among its SANs",
+                                "; ", why, "."),
+                   path);
+  }
+}
+
 std::string GuestKeyPem(const value::Value& obj, const std::string& attr) {
   const std::string text = value::GetString(obj, attr);
   if (text.empty()) return text;

@@ -22,6 +22,12 @@ void WarnUnlessClientAuth(const value::Value& pem, const std::string& purpose, c
 void ErrorIfCommonName(const value::Value& pem, const std::string& why, const value::Path& path,
                        value::Diagnostics& diags);
 
+// Errors when the certificate lacks `name`: as its CN when `as_common_name`,
+// else among its SANs (a DNS name, or an IP address when `name` is one).
+// `why` says who would refuse it.
+void ErrorUnlessNamed(const value::Value& pem, const std::string& name, bool as_common_name, const std::string& why,
+                      const value::Path& path, value::Diagnostics& diags);
+
 // The private key at `attr` of `obj` as pgha writes it to a guest: re-encoded
 // by OpenSSL, never the input text; "" when unset. Input that does not parse
 // stays as it is: validation reports it at its path.

@@ -142,6 +142,15 @@ class Etcd final : public Role {
         WarnUnlessCoversIp(tls.GetAttr("server_cert"), addr, "etcd peers and clients",
                            Path::Of("tls").Attr("server_cert"), diags);
       }
+      // The member presents this certificate to its peers, which admit only the shared name.
+      for (const bool cn : {true, false}) {
+        const Value& name = tls.GetAttr(cn ? "peer_allowed_cn" : "peer_allowed_hostname");
+        if (!name.IsKnown()) continue;
+        ErrorUnlessNamed(tls.GetAttr("server_cert"), name.AsString(), cn,
+                         pgha::StrCat("the other members admit only certificates that do (tls.",
+                                      cn ? "peer_allowed_cn" : "peer_allowed_hostname", "), so they would refuse this one"),
+                         Path::Of("tls").Attr("server_cert"), diags);
+      }
     }
   }
 
@@ -171,6 +180,8 @@ class Etcd final : public Role {
     m.ca_cert = GetString(tls, "ca_cert");
     m.server_cert = GetString(tls, "server_cert");
     m.server_key = GuestKeyPem(tls, "server_key");
+    m.peer_allowed_cn = GetString(tls, "peer_allowed_cn");
+    m.peer_allowed_hostname = GetString(tls, "peer_allowed_hostname");
     auto pieces = roles::RenderEtcd(m);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "etcd", "etcd.service"};

@@ -5,6 +5,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "pki/certificate.h"
+#include "pki/key.h"
+#include "pki/pem.h"
 #include "resources/registry.h"
 #include "schema/validate.h"
 #include "value/json_codec.h"
@@ -98,6 +102,62 @@ TEST_F(EtcdMemberTest, NumbersOutOfRangeAreRefusedAtTheirPath) {
     for (const auto& d : diags.items()) found |= d.path && d.path->ToString() == attr && d.summary.find("Invalid value") == 0;
     EXPECT_TRUE(found) << attr << " = " << bad << " passed validation";
   }
+}
+
+}  // namespace
+}  // namespace pgha::resources
+
+namespace pgha::resources {
+namespace {
+
+// A self-signed certificate named `cn` with `dns` as its only DNS SAN, and its key.
+std::pair<std::string, std::string> Certificate(const std::string& cn, const std::string& dns) {
+  auto key = pki::GenerateKey(pki::KeyAlgorithm::kEcdsaP256);
+  EXPECT_TRUE(key.ok());
+  pki::CertificateRequest request;
+  request.common_name = cn;
+  request.dns_names = {dns};
+  request.ip_addresses = {"10.0.0.11", "127.0.0.1"};
+  request.allowed_uses = {"server_auth", "client_auth"};
+  request.validity_hours = 24;
+  auto issued = pki::IssueCertificate(request, key->get(), nullptr, key->get());
+  EXPECT_TRUE(issued.ok()) << issued.status();
+  return {pki::CertificateToPem(issued->cert.get()), pki::PrivateKeyToPem(key->get())};
+}
+
+// The peer port admits one name; the member's own certificate must carry it, and one of the two
+// ways to name it must be chosen (etcd refuses both, and neither would admit any CA-signed certificate).
+TEST_F(EtcdMemberTest, PeersAreAdmittedByOneSharedName) {
+  const auto [cert, key] = Certificate("etcd-member", "peers.etcd.internal");
+  auto errors = [&](const std::string& peer_settings) {
+    nlohmann::json tls = {{"ca_cert", cert}, {"server_cert", cert}, {"server_key", key}};
+    const nlohmann::json peer = nlohmann::json::parse(peer_settings);
+    for (const auto& [k, v] : peer.items()) tls[k] = v;
+    const nlohmann::json config = {{"name", "etcd-1"}, {"volume_id", "/v.qcow2"}, {"cloud_init_volume_pool", "p"},
+                                   {"network_interface", {{{"network_name", "n"}, {"ip", "10.0.0.11"}, {"prefix_length", 24}}}},
+                                   {"tls", tls}};
+    auto value = value::DecodeJsonText(config.dump(), resource_->schema().type);
+    EXPECT_TRUE(value.ok()) << value.status();
+    value::Diagnostics diags;
+    schema::ValidateConfig(resource_->schema().block, *value, diags);
+    resource_->ValidateConfig(*value, diags);
+    std::vector<std::string> out;
+    for (const auto& d : diags.items()) {
+      if (d.severity == value::Diagnostic::Severity::kError && d.path && d.path->ToString().rfind("tls", 0) == 0) {
+        out.push_back(d.summary + " @ " + d.path->ToString());
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(errors(R"({"peer_allowed_cn": "etcd-member"})"), std::vector<std::string>{});
+  EXPECT_EQ(errors(R"({"peer_allowed_hostname": "peers.etcd.internal"})"), std::vector<std::string>{});
+  EXPECT_EQ(errors(R"({"peer_allowed_cn": "etcd-1"})"),
+            std::vector<std::string>{"Certificate lacks the peers' common name @ tls.server_cert"});
+  EXPECT_EQ(errors(R"({"peer_allowed_hostname": "other.etcd.internal"})"),
+            std::vector<std::string>{"Certificate lacks the peers' host name @ tls.server_cert"});
+  EXPECT_EQ(errors("{}"), std::vector<std::string>{"Invalid combination in tls @ tls.peer_allowed_cn"});
+  EXPECT_EQ(errors(R"({"peer_allowed_cn": "etcd-member", "peer_allowed_hostname": "peers.etcd.internal"})"),
+            std::vector<std::string>{"Invalid combination in tls @ tls.peer_allowed_hostname"});
 }
 
 }  // namespace

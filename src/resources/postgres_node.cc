@@ -1,5 +1,7 @@
 #include "resources/postgres_node.h"
 
+#include <arpa/inet.h>
+
 #include "base/strings.h"
 #include "resources/cert_checks.h"
 #include "roles/patroni.h"
@@ -16,6 +18,19 @@ using value::GetString;
 using value::GetStrings;
 using value::Path;
 using value::Value;
+
+bool IsAddressOrNetwork(const std::string& text) {
+  const auto slash = text.find('/');
+  const std::string address = text.substr(0, slash);
+  unsigned char buf[sizeof(struct in6_addr)];
+  const bool v4 = inet_pton(AF_INET, address.c_str(), buf) == 1;
+  const bool v6 = !v4 && inet_pton(AF_INET6, address.c_str(), buf) == 1;
+  if (!v4 && !v6) return false;
+  if (slash == std::string::npos) return true;
+  const std::string bits = text.substr(slash + 1);
+  if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string::npos) return false;
+  return std::stoi(bits) <= (v4 ? 32 : 128);
+}
 
 // A known number inside an optional block, with the schema's default when unset.
 std::optional<int64_t> KnownInt(const Value& block, const std::string& name, int64_t fallback) {
@@ -88,6 +103,35 @@ class Postgres final : public Role {
     const std::string ip = AdvertisedIp(config);
     const Value& postgres = Attr(config, "postgres");
     if (postgres.IsKnown()) {
+      const Value& members = postgres.GetAttr("member_addresses");
+      if (members.IsNull()) {
+        diags.AddWarning("Superuser and replication logins are open to client_networks",
+                         "Without postgres.member_addresses, pg_hba admits the postgres superuser and replication "
+                         "from every client network, so a leaked superuser password works from any application "
+                         "host. List the PostgreSQL nodes' addresses (and an administering host's) there, and give "
+                         "applications their own users.",
+                         Path::Of("postgres").Attr("member_addresses"));
+      } else if (members.IsWhollyKnown()) {
+        for (size_t i = 0; i < members.Elements().size(); ++i) {
+          if (!IsAddressOrNetwork(members.Elements()[i].AsString())) {
+            diags.AddError("Invalid member address",
+                           pgha::StrCat("\"", members.Elements()[i].AsString(),
+                                        "\" is neither an IP address nor a network in CIDR form (10.0.0.21, 10.0.0.0/24)."),
+                           Path::Of("postgres").Attr("member_addresses").Index(static_cast<int64_t>(i)));
+          }
+        }
+        if (!ip.empty() && !members.Elements().empty()) {
+          // Networks may hold it; only a list of bare addresses can be checked here.
+          bool self = false;
+          for (const auto& m : members.Elements()) self |= m.AsString() == ip || m.AsString().find('/') != std::string::npos;
+          if (!self) {
+            diags.AddWarning("This node is not among member_addresses",
+                             pgha::StrCat(ip, " is missing from postgres.member_addresses: the other nodes would "
+                                              "refuse its replication and pg_rewind connections."),
+                             Path::Of("postgres").Attr("member_addresses"));
+          }
+        }
+      }
       WarnUnlessCoversIp(postgres.GetAttr("server_cert"), ip, "replicas and clients using verify-full",
                          Path::Of("postgres").Attr("server_cert"), diags);
     }
@@ -107,6 +151,7 @@ class Postgres final : public Role {
     const Value& postgres = Attr(config, "postgres");
     n.client_networks = GetStrings(postgres, "client_networks");
     if (n.client_networks.empty()) n.client_networks = {AdvertisedNetwork(config)};
+    n.member_addresses = GetStrings(postgres, "member_addresses");
     const Value& params = Attr(postgres, "params");
     if (!params.IsNull()) {
       for (const auto& [k, v] : params.Entries()) n.parameters.emplace_back(k, v.AsString());
@@ -140,6 +185,8 @@ class Postgres final : public Role {
     n.synchronous_node_count = GetInt(patroni, "synchronous_node_count", 1);
     n.maximum_lag_on_failover = GetInt(patroni, "maximum_lag_on_failover", 1048576);
     n.use_pg_rewind = GetBool(patroni, "use_pg_rewind", true);
+    n.rest_username = GetString(patroni, "rest_api_username");
+    n.rest_password = GetString(patroni, "rest_api_password");
     const Value& rest = Attr(config, "rest_api");
     const Value& rest_source = rest.IsNull() ? postgres : rest;
     n.rest_ca_cert = GetString(rest_source, "ca_cert");

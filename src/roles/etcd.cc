@@ -6,11 +6,18 @@
 namespace pgha::roles {
 namespace {
 
+using cloudinit::kOmit;
+using cloudinit::TemplateValue;
+
 std::string Url(const std::string& ip, int port) { return pgha::StrCat("https://", HostPort(ip, port)); }
 
 }  // namespace
 
 absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& m) {
+  // etcd refuses both at once; with neither, any certificate from the CA could speak Raft.
+  if (m.peer_allowed_cn.empty() == m.peer_allowed_hostname.empty()) {
+    return absl::InvalidArgumentError("exactly one of the peer's allowed CN and hostname is needed");
+  }
   std::string initial_cluster;
   for (const auto& [name, ip] : m.initial_members) {
     if (!initial_cluster.empty()) initial_cluster += ",";
@@ -33,6 +40,9 @@ absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& m) {
                  {"quota_backend_bytes", m.space_quota},
                  {"enable_grpc_gateway", m.grpc_gateway_enabled},
                  {"client_cert_auth", m.client_cert_auth},
+                 {"peer_allowed_cn", m.peer_allowed_cn.empty() ? TemplateValue(kOmit) : TemplateValue(m.peer_allowed_cn)},
+                 {"peer_allowed_hostname",
+                  m.peer_allowed_hostname.empty() ? TemplateValue(kOmit) : TemplateValue(m.peer_allowed_hostname)},
              });
   if (!config.ok()) return config.status();
   auto dropin = cloudinit::EmbeddedTemplate("etcd/etcd.service.d-pgha.conf");

@@ -36,6 +36,9 @@ struct EtcdMember {
   std::string root_password;
   std::vector<EtcdUser> users;
   std::string ca_cert, server_cert, server_key;
+  // The name every member's certificate carries, as its CN or among its SANs
+  // (exactly one is set): the peer port refuses any other certificate.
+  std::string peer_allowed_cn, peer_allowed_hostname;
 };
 
 absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& member);

@@ -12,8 +12,14 @@ using cloudinit::kOmit;
 using cloudinit::StringMap;
 using cloudinit::TemplateValue;
 
-// pg_hba.conf lines, most specific first. Remote connections need TLS
-// (hostssl) and scram-sha-256; nothing is trusted.
+// A member address as pg_hba takes it: a bare IP becomes a one-host network.
+std::string HostNetwork(const std::string& address) {
+  if (address.find('/') != std::string::npos) return address;
+  return pgha::StrCat(address, address.find(':') != std::string::npos ? "/128" : "/32");
+}
+
+// pg_hba.conf lines; PostgreSQL takes the first that matches. Remote
+// connections need TLS (hostssl) and scram-sha-256; nothing is trusted.
 std::vector<std::string> PgHba(const PatroniNode& n) {
   std::vector<std::string> hba = {
       "local all postgres peer",
@@ -23,10 +29,23 @@ std::vector<std::string> PgHba(const PatroniNode& n) {
       "hostssl all all 127.0.0.1/32 scram-sha-256",
       "hostssl replication replicator 127.0.0.1/32 scram-sha-256",
   };
-  for (const auto& net : n.client_networks) {
-    hba.push_back(pgha::StrCat("hostssl all all ", net, " scram-sha-256"));
-    hba.push_back(pgha::StrCat("hostssl replication replicator ", net, " scram-sha-256"));
+  if (n.member_addresses.empty()) {
+    for (const auto& net : n.client_networks) {
+      hba.push_back(pgha::StrCat("hostssl all all ", net, " scram-sha-256"));
+      hba.push_back(pgha::StrCat("hostssl replication replicator ", net, " scram-sha-256"));
+    }
+    return hba;
   }
+  // The cluster's own logins (superuser, rewind, replication) from the members only: a stolen
+  // superuser password is no use from an application's network.
+  for (const auto& member : n.member_addresses) {
+    const std::string net = HostNetwork(member);
+    hba.push_back(pgha::StrCat("hostssl replication replicator ", net, " scram-sha-256"));
+    hba.push_back(pgha::StrCat("hostssl all postgres,rewinder ", net, " scram-sha-256"));
+  }
+  hba.push_back("host all postgres,rewinder,replicator 0.0.0.0/0 reject");
+  hba.push_back("host all postgres,rewinder,replicator ::/0 reject");
+  for (const auto& net : n.client_networks) hba.push_back(pgha::StrCat("hostssl all all ", net, " scram-sha-256"));
   return hba;
 }
 
@@ -36,6 +55,9 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
   if (n.client_networks.empty()) return absl::InvalidArgumentError("no client network for pg_hba");
   for (const auto& net : n.client_networks) {
     if (auto st = CheckToken("client network", net); !st.ok()) return st;
+  }
+  for (const auto& member : n.member_addresses) {
+    if (auto st = CheckToken("member address", member); !st.ok()) return st;
   }
   std::vector<std::string> etcd_hosts = n.etcd_endpoints;
   const bool strict = n.mode == ReplicationMode::kSynchronousStrict;
@@ -60,6 +82,9 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
           {"restapi_listen", HostPort(n.ip, 8008)},
           {"restapi_connect_address", HostPort(n.ip, 8008)},
           {"restapi_allowlist", std::vector<std::string>{n.ip, "127.0.0.1", "::1"}},
+          {"restapi_authentication", n.rest_username.empty() ? TemplateValue(kOmit)
+                                                             : TemplateValue(StringMap{{"username", n.rest_username},
+                                                                                       {"password", n.rest_password}})},
           {"etcd_hosts", etcd_hosts},
           {"etcd_cert", etcd_cert ? TemplateValue(std::string("/etc/patroni/tls/etcd-client.crt")) : kOmit},
           {"etcd_key", etcd_cert ? TemplateValue(std::string("/etc/patroni/tls/etcd-client.key")) : kOmit},

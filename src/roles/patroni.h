@@ -44,6 +44,11 @@ struct PatroniNode {
   int64_t maximum_lag_on_failover = 1048576;
   bool use_pg_rewind = true;
   std::string rest_ca_cert, rest_cert, rest_key;
+  // Where superuser, rewind and replication logins may come from (IP or
+  // CIDR); empty: from client_networks.
+  std::vector<std::string> member_addresses;
+  // Basic authentication on the REST API's unsafe calls; none when empty.
+  std::string rest_username, rest_password;
 };
 
 absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& node);

@@ -56,6 +56,35 @@ TEST(PatroniRole, DefaultsAreSynchronousStrictAndVerified) {
   EXPECT_EQ(Find(*out, "/etc/patroni/tls/server.key")->permissions, "0600");
 }
 
+TEST(PatroniRole, MemberAddressesAloneMaySendTheClusterLogins) {
+  PatroniNode n;
+  n.name = "pg-1";
+  n.ip = "10.0.0.21";
+  n.client_networks = {"10.0.0.0/24"};
+  n.member_addresses = {"10.0.0.21", "10.0.0.22", "fd00::23", "192.168.5.0/24"};
+  n.etcd_endpoints = {"10.0.0.11:2379"};
+  n.rest_username = "patroni-api";
+  n.rest_password = "it's: \"x\"";
+  auto out = RenderPatroni(n);
+  ASSERT_TRUE(out.ok()) << out.status();
+  YAML::Node doc = YAML::Load(Find(*out, "/etc/patroni/config.yml")->content);
+  auto hba = doc["postgresql"]["pg_hba"].as<std::vector<std::string>>();
+  auto at = [&](const std::string& line) { return std::find(hba.begin(), hba.end(), line) - hba.begin(); };
+  const auto end = static_cast<long>(hba.size());
+  EXPECT_LT(at("hostssl replication replicator 10.0.0.22/32 scram-sha-256"), end);
+  EXPECT_LT(at("hostssl all postgres,rewinder fd00::23/128 scram-sha-256"), end);
+  EXPECT_LT(at("hostssl all postgres,rewinder 192.168.5.0/24 scram-sha-256"), end);
+  // The superuser from an application's network meets the reject line before the clients' line.
+  EXPECT_LT(at("host all postgres,rewinder,replicator 0.0.0.0/0 reject"), at("hostssl all all 10.0.0.0/24 scram-sha-256"));
+  EXPECT_LT(at("hostssl all all 10.0.0.0/24 scram-sha-256"), end);
+  EXPECT_EQ(at("hostssl replication replicator 10.0.0.0/24 scram-sha-256"), end) << "replication from clients";
+  // Basic authentication on the REST API's unsafe calls, typed whatever the password holds.
+  EXPECT_EQ(doc["restapi"]["authentication"]["username"].as<std::string>(), "patroni-api");
+  EXPECT_EQ(doc["restapi"]["authentication"]["password"].as<std::string>(), "it's: \"x\"");
+  n.member_addresses = {"10.0.0.22 trust"};
+  EXPECT_FALSE(RenderPatroni(n).ok());
+}
+
 TEST(PatroniRole, AsynchronousAndClientCertificate) {
   PatroniNode n;
   n.name = "pg-1";
@@ -75,6 +104,7 @@ TEST(PatroniRole, AsynchronousAndClientCertificate) {
   EXPECT_EQ(doc["restapi"]["allowlist"].as<std::vector<std::string>>(),
             (std::vector<std::string>{"fd00::21", "127.0.0.1", "::1"}));
   EXPECT_TRUE(doc["restapi"]["allowlist_include_members"].as<bool>());
+  EXPECT_FALSE(doc["restapi"]["authentication"].IsDefined()) << "no credentials given";
   EXPECT_EQ(doc["postgresql"]["authentication"]["rewind"]["username"].as<std::string>(), "rewinder");
   EXPECT_EQ(Find(*out, "/etc/patroni/tls/etcd-client.key")->permissions, "0600");
   n.client_networks = {"10.0.0.0/24 trust"};
@@ -150,7 +180,24 @@ EtcdMember BootstrappingMember(const EtcdUser& user) {
   m.initial_members = {{"etcd-1", "10.0.0.11"}};
   m.bootstrap_auth = true;
   m.users = {user};
+  m.peer_allowed_cn = "etcd-member";
   return m;
+}
+
+TEST(EtcdRole, ThePeerPortAdmitsOneNameOnly) {
+  EtcdMember m = BootstrappingMember({"patroni", "pw", "/service/"});
+  auto out = RenderEtcd(m);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const auto* config = Find(*out, "/etc/etcd/pgha.yml");
+  ASSERT_NE(config, nullptr);
+  EXPECT_NE(config->content.find("PeerTLSInfo:\n  AllowedCN: \"etcd-member\"\n"), std::string::npos) << config->content;
+  EXPECT_EQ(config->content.find("AllowedHostname"), std::string::npos) << config->content;
+  m.peer_allowed_cn.clear();
+  EXPECT_FALSE(RenderEtcd(m).ok()) << "a member that admits any certificate from the CA";
+  m.peer_allowed_hostname = "peers.etcd.internal";
+  ASSERT_TRUE(RenderEtcd(m).ok());
+  m.peer_allowed_cn = "etcd-member";
+  EXPECT_FALSE(RenderEtcd(m).ok()) << "etcd refuses both names at once";
 }
 
 TEST(EtcdRole, UsersAreCreatedFromPrivateFiles) {

@@ -76,6 +76,7 @@ void RenderAttributeGroups(const std::vector<Attribute>& attrs, const std::vecto
 }
 
 void RenderBlock(const Block& block, std::string_view prefix, std::string& out, std::vector<std::string>& nested_out) {
+  for (const auto& rule : block.rules) pgha::StrAppend(&out, "Give ", rule.Describe(), ".\n\n");
   RenderAttributeGroups(block.attributes, block.blocks, prefix, out, nested_out);
 }
 

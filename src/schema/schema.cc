@@ -151,6 +151,31 @@ absl::StatusOr<Block> ParseBlock(const json& j, const std::string& where) {
   block.attributes = *std::move(attrs);
   std::set<std::string> names;
   for (const auto& a : block.attributes) names.insert(a.name);
+  for (const auto& r : j.value("rules", json::array())) {
+    if (!r.is_object() || r.size() != 1) return Error(where, "a rule is an object with one key");
+    BlockRule rule;
+    const std::string key = r.begin().key();
+    if (key == "exactly_one_of") {
+      rule.kind = BlockRule::Kind::kExactlyOneOf;
+    } else if (key == "at_most_one_of") {
+      rule.kind = BlockRule::Kind::kAtMostOneOf;
+    } else if (key == "together") {
+      rule.kind = BlockRule::Kind::kTogether;
+    } else {
+      return Error(where, pgha::StrCat("unknown rule \"", key, "\""));
+    }
+    if (!r.begin().value().is_array() || r.begin().value().size() < 2) {
+      return Error(where, pgha::StrCat("rule ", key, " names two attributes or more"));
+    }
+    for (const auto& n : r.begin().value()) {
+      if (!n.is_string()) return Error(where, pgha::StrCat("rule ", key, " names attributes by string"));
+      const Attribute* a = block.FindAttribute(n.get<std::string>());
+      if (a == nullptr) return Error(where, pgha::StrCat("rule ", key, " names \"", n.get<std::string>(), "\", not an attribute here"));
+      if (a->required) return Error(where, pgha::StrCat("rule ", key, " names required attribute \"", a->name, "\""));
+      rule.names.push_back(a->name);
+    }
+    block.rules.push_back(std::move(rule));
+  }
   for (const auto& b : j.value("blocks", json::array())) {
     NestedBlock nb;
     nb.name = b.value("name", "");
@@ -197,6 +222,20 @@ absl::Status CheckSets(const Block& block, const std::string& where) {
 }
 
 }  // namespace
+
+std::string BlockRule::Describe() const {
+  std::string list;
+  for (const auto& n : names) pgha::StrAppend(&list, list.empty() ? "" : ", ", "`", n, "`");
+  switch (kind) {
+    case Kind::kExactlyOneOf:
+      return pgha::StrCat("exactly one of ", list);
+    case Kind::kAtMostOneOf:
+      return pgha::StrCat("at most one of ", list);
+    case Kind::kTogether:
+      return pgha::StrCat("all or none of ", list);
+  }
+  return list;
+}
 
 std::string Validator::Describe() const {
   switch (kind) {

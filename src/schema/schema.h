@@ -75,10 +75,25 @@ struct NestedBlock {
   std::shared_ptr<const Block> block;
 };
 
+// A rule over several attributes of one block, checked where the block is
+// present and the attributes it names are known.
+struct BlockRule {
+  enum class Kind {
+    kExactlyOneOf,  // exactly one of `names` is set
+    kAtMostOneOf,   // at most one of `names` is set
+    kTogether,      // all of `names` are set, or none
+  };
+  Kind kind;
+  std::vector<std::string> names;
+  // The human phrase used in docs and diagnostics, e.g. "exactly one of `a`, `b`".
+  std::string Describe() const;
+};
+
 struct Block {
   std::string description;
   bool deprecated = false;
   std::vector<Attribute> attributes;
+  std::vector<BlockRule> rules;
   std::vector<NestedBlock> blocks;
 
   value::Type ImpliedType() const;

@@ -106,9 +106,46 @@ void ValidateAttribute(const Attribute& attr, const Value& v, const Path& path, 
   }
 }
 
+// Rules over several attributes; an unknown one may still settle it either way, so it waits.
+void ValidateRules(const Block& block, const Value& obj, const Path& path, value::Diagnostics& diags) {
+  for (const auto& rule : block.rules) {
+    std::vector<std::string> set;
+    bool unknown = false;
+    for (const auto& n : rule.names) {
+      const Value& v = obj.GetAttr(n);
+      if (v.IsUnknown()) unknown = true;
+      else if (!v.IsNull()) set.push_back(n);
+    }
+    if (unknown) continue;
+    const size_t count = set.size();
+    const bool ok = rule.kind == BlockRule::Kind::kExactlyOneOf  ? count == 1
+                    : rule.kind == BlockRule::Kind::kAtMostOneOf ? count <= 1
+                                                                 : (count == 0 || count == rule.names.size());
+    if (ok) continue;
+    // Point at what to change: the second attribute given, or the first one missing.
+    std::string at = rule.names.front();
+    if (count > 1 && rule.kind != BlockRule::Kind::kTogether) at = set[1];
+    if (rule.kind == BlockRule::Kind::kTogether) {
+      for (const auto& n : rule.names) {
+        if (obj.GetAttr(n).IsNull()) {
+          at = n;
+          break;
+        }
+      }
+    }
+    std::string where = path.ToString();
+    diags.AddError(pgha::StrCat("Invalid combination", where.empty() ? "" : pgha::StrCat(" in ", where)),
+                   pgha::StrCat("Give ", rule.Describe(), count == 0   ? "; none is set."
+                                   : count == 1 ? pgha::StrCat("; only `", set[0], "` is set.")
+                                                : pgha::StrCat("; ", count, " are set.")),
+                   path.Attr(at));
+  }
+}
+
 void ValidateBlock(const Block& block, const Value& obj, const Path& path, value::Diagnostics& diags) {
   if (!obj.IsKnown()) return;
   for (const auto& a : block.attributes) ValidateAttribute(a, obj.GetAttr(a.name), path.Attr(a.name), diags);
+  ValidateRules(block, obj, path, diags);
   for (const auto& b : block.blocks) {
     const Value& v = obj.GetAttr(b.name);
     if (!v.IsKnown()) continue;

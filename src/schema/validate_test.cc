@@ -89,5 +89,47 @@ TEST(Validate, ANullElementIsReportedAtItsKey) {
   EXPECT_EQ(diags.items()[1].path->ToString(), "list[1]");
 }
 
+TEST(Validate, BlockRulesNameTheAttributeToChange) {
+  Schema s = ParseSchema(R"({
+    "name": "x", "kind": "resource", "description": "d",
+    "blocks": [{"name": "tls", "nesting": "single", "description": "d",
+      "rules": [{"exactly_one_of": ["cn", "hostname"]}, {"together": ["cert", "key"]}],
+      "attributes": [
+        {"name": "cn", "type": "string", "optional": true, "description": "d"},
+        {"name": "hostname", "type": "string", "optional": true, "description": "d"},
+        {"name": "cert", "type": "string", "optional": true, "description": "d"},
+        {"name": "key", "type": "string", "optional": true, "description": "d"}]}]})").value();
+  const Value null_string = Value::Null(value::Type::String());
+  auto check = [&](Value cn, Value hostname, Value cert, Value key) {
+    value::Diagnostics diags;
+    ValidateConfig(s.block,
+                   Value::Object({{"tls", Value::Object({{"cn", cn}, {"hostname", hostname}, {"cert", cert}, {"key", key}})}}),
+                   diags);
+    std::vector<std::string> paths;
+    for (const auto& d : diags.items()) paths.push_back(d.path->ToString() + ": " + d.detail);
+    return paths;
+  };
+  const Value a = Value::String("a");
+  EXPECT_TRUE(check(a, null_string, a, a).empty());
+  EXPECT_TRUE(check(null_string, a, null_string, null_string).empty());
+  EXPECT_EQ(check(null_string, null_string, a, a),
+            std::vector<std::string>{"tls.cn: Give exactly one of `cn`, `hostname`; none is set."});
+  EXPECT_EQ(check(a, a, a, null_string),
+            (std::vector<std::string>{"tls.hostname: Give exactly one of `cn`, `hostname`; 2 are set.",
+                                      "tls.key: Give all or none of `cert`, `key`; only `cert` is set."}));
+  // An unknown value may settle the rule either way: nothing is said yet.
+  EXPECT_TRUE(check(Value::Unknown(value::Type::String()), a, a, Value::Unknown(value::Type::String())).empty());
+}
+
+TEST(Validate, RulesMustNameOptionalAttributesOfTheirBlock) {
+  EXPECT_FALSE(ParseSchema(R"({"name": "x", "kind": "resource", "description": "d",
+    "rules": [{"exactly_one_of": ["a", "b"]}],
+    "attributes": [{"name": "a", "type": "string", "optional": true, "description": "d"}]})").ok());
+  EXPECT_FALSE(ParseSchema(R"({"name": "x", "kind": "resource", "description": "d",
+    "rules": [{"together": ["a", "b"]}],
+    "attributes": [{"name": "a", "type": "string", "optional": true, "description": "d"},
+                   {"name": "b", "type": "string", "required": true, "description": "d"}]})").ok());
+}
+
 }  // namespace
 }  // namespace pgha::schema

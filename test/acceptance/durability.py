@@ -10,25 +10,26 @@ import threading
 import time
 
 import psycopg2
+from psycopg2 import sql
 
 SYNC_WAIT_CANCELLED = "canceling wait for synchronous replication"
 
 TABLE = "pgha_durability"
 
 
-def connect(host, password, ca_file, dbname="postgres", timeout=3):
-    """A verified connection (sslmode=verify-full against the cluster's CA) as the superuser."""
-    conn = psycopg2.connect(host=host, port=5432, dbname=dbname, user="postgres", password=password,
+def connect(host, password, ca_file, dbname="postgres", timeout=3, user="postgres"):
+    """A verified connection (sslmode=verify-full against the cluster's CA), as the superuser unless told."""
+    conn = psycopg2.connect(host=host, port=5432, dbname=dbname, user=user, password=password,
                             sslmode="verify-full", sslrootcert=str(ca_file), connect_timeout=timeout,
                             keepalives=1, keepalives_idle=2, keepalives_interval=1, keepalives_count=3)
     conn.autocommit = True
     return conn
 
 
-def query_one(host, password, ca_file, sql, timeout=3):
+def query_one(host, password, ca_file, sql, timeout=3, user="postgres"):
     """The first row `sql` returns on `host`, or None when the server does not answer it."""
     try:
-        conn = connect(host, password, ca_file, timeout=timeout)
+        conn = connect(host, password, ca_file, timeout=timeout, user=user)
     except psycopg2.Error:
         return None
     try:
@@ -41,10 +42,30 @@ def query_one(host, password, ca_file, sql, timeout=3):
         conn.close()
 
 
-def create_table(host, password, ca_file):
-    with connect(host, password, ca_file) as conn, conn.cursor() as cur:
+def create_table(host, password, ca_file, user="postgres"):
+    with connect(host, password, ca_file, user=user) as conn, conn.cursor() as cur:
         cur.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigint PRIMARY KEY, at timestamptz DEFAULT now())")
     conn.close()
+
+
+def ensure_login(host, superuser_password, ca_file, user, password):
+    """Creates `user` with `password` on `host` (the leader) as the superuser, allowed to create tables in
+    public; True once it exists. Applications log in as such a user: the superuser only from members."""
+    try:
+        conn = connect(host, superuser_password, ca_file)
+    except psycopg2.Error:
+        return False
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(user), sql.Literal(password)))
+                cur.execute(sql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(sql.Identifier(user)))
+        return True
+    except psycopg2.Error:
+        return False
+    finally:
+        conn.close()
 
 
 def present_ids(host, password, ca_file, ids):
@@ -60,8 +81,8 @@ def present_ids(host, password, ca_file, ids):
 class Writer:
     """Writes rows first_id, first_id + 1, ... through `host` on a thread until stop()."""
 
-    def __init__(self, host, password, ca_file, first_id):
-        self.host, self.password, self.ca_file = host, password, ca_file
+    def __init__(self, host, password, ca_file, first_id, user="postgres"):
+        self.host, self.password, self.ca_file, self.user = host, password, ca_file, user
         self.next_id = first_id
         self.acked = {}  # id -> (time.monotonic() of the ack, address of the server that acked)
         self.unknown = set()
@@ -87,7 +108,7 @@ class Writer:
         while not self._stop.is_set():
             if conn is None:
                 try:
-                    conn = connect(self.host, self.password, self.ca_file)
+                    conn = connect(self.host, self.password, self.ca_file, user=self.user)
                 except psycopg2.Error as error:
                     self.errors.append(str(error).strip())
                     time.sleep(0.2)

@@ -269,7 +269,9 @@ def test_rules_users_get_wrong_are_caught_at_plan_time(workspace, tmp_path):
     for needle in ("Patroni timings do not fit in the TTL", "Too many synchronous replicas",
                    "Invalid etcd endpoint", "Certificate must not have a common name",
                    "Give postgres_nodes or postgres_domain", "Invalid timeout", "Duplicate member name",
-                   "root is created already", "Password holds whitespace", "Duplicate user"):
+                   "root is created already", "Password holds whitespace", "Duplicate user",
+                   # The etcd member names neither peer_allowed_cn nor peer_allowed_hostname.
+                   "Invalid combination in tls", "Give exactly one of `peer_allowed_cn`, `peer_allowed_hostname`"):
         assert needle in out, f"missing diagnostic {needle!r} in:\n{out}"
     # Terraform points at the attribute: its source line appears with the diagnostic.
     assert "ttl                    = 20" in out

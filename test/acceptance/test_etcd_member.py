@@ -158,6 +158,7 @@ resource "pgha_etcd_member" "bad" {
     ca_cert     = "x"
     server_cert = "x"
     server_key  = "x"
+    peer_allowed_cn = "etcd-member"
   }
 }
 ''')

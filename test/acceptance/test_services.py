@@ -29,11 +29,15 @@ import time
 import pytest
 
 from conftest import CLIENTS, Workspace
-from durability import Writer, connect, create_table, present_ids, query_one
+from durability import Writer, connect, create_table, ensure_login, present_ids, query_one
 from netns import Cluster, wait_for
 
 PASSWORD = "svc-pw-'x\"$y\\"  # no whitespace: etcd refuses it (etcdctl stops reading there)
 LB = "10.216.0.30"
+# Applications log in as their own user: pg_hba admits the superuser from the members and the
+# admin host (this one, on the bridge) only (postgres.member_addresses).
+APP_USER = "app"
+APP_PASSWORD = "app-pw-'x\"$y"
 KILL_RUNS = 3
 NETDOWN_RUNS = 2
 FAILOVER_TIMEOUT = 120
@@ -148,7 +152,10 @@ class Services:
         return self.cluster.nodes[member["name"]]
 
     def writable_through_lb(self):
-        row = query_one(LB, PASSWORD, self.ca, "SELECT pg_is_in_recovery()", timeout=2)
+        leader = self.leader()
+        if leader is None or not ensure_login(self.node(leader).ip, PASSWORD, self.ca, APP_USER, APP_PASSWORD):
+            return False
+        row = query_one(LB, APP_PASSWORD, self.ca, "SELECT pg_is_in_recovery()", timeout=2, user=APP_USER)
         return row is not None and row[0] is False
 
     def wait_ready(self, timeout, what):
@@ -245,23 +252,34 @@ def test_patroni_elects_one_leader_with_a_synchronous_standby(services):
     conn.close()
 
 
-def psql(services, password, sql):
+def psql(services, password, sql, user=APP_USER):
     env = dict(os.environ, PGPASSWORD=password, PGCONNECT_TIMEOUT="5")
-    return subprocess.run(["psql", f"host={LB} port=5432 dbname=postgres user=postgres sslmode=verify-full "
+    return subprocess.run(["psql", f"host={LB} port=5432 dbname=postgres user={user} sslmode=verify-full "
                            f"sslrootcert={services.ca}", "-XAtc", sql], env=env, capture_output=True, text=True,
                           timeout=30)
 
 
 def test_psql_through_the_load_balancer_reaches_the_leader(services):
-    out = psql(services, PASSWORD, "SELECT host(inet_server_addr()), pg_is_in_recovery()")
+    out = psql(services, APP_PASSWORD, "SELECT host(inet_server_addr()), pg_is_in_recovery()")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"{services.node(services.leader()).ip}|f"
 
 
 def test_a_wrong_password_is_refused(services):
-    out = psql(services, PASSWORD + "-wrong", "SELECT 1")
+    out = psql(services, APP_PASSWORD + "-wrong", "SELECT 1")
     assert out.returncode != 0
     assert "password authentication failed" in out.stderr
+
+
+def test_the_superuser_logs_in_from_members_only(services):
+    """The right superuser password through the load balancer meets pg_hba's reject line; from the admin
+    host (in member_addresses) it works."""
+    out = psql(services, PASSWORD, "SELECT 1", user="postgres")
+    assert out.returncode != 0
+    assert "pg_hba.conf rejects connection" in out.stderr and "postgres" in out.stderr, out.stderr
+    out = psql(services, PASSWORD, "SELECT 1", user="replicator")
+    assert "pg_hba.conf rejects connection" in out.stderr, out.stderr
+    assert query_one(services.node(services.leader()).ip, PASSWORD, services.ca, "SELECT 1") == (1,)
 
 
 def test_the_rest_api_refuses_a_client_without_a_certificate(services):
@@ -272,10 +290,18 @@ def test_the_rest_api_refuses_a_client_without_a_certificate(services):
     assert services.rest(ip, "/cluster")[0] == 200
 
 
-def unsafe_call(node, target_ip, cert, key, ca):
-    """POST /reload on target_ip's Patroni API from inside node's namespace, with node's files: the HTTP status."""
+def unsafe_call(node, target_ip, cert, key, ca, basic_auth=None):
+    """POST /reload on target_ip's Patroni API from inside node's namespace, with node's files: the HTTP status.
+    basic_auth ("user:password") goes through a 0600 netrc-style config file, not argv."""
+    extra = []
+    if basic_auth:
+        config = node.root.parent / f"{node.name}-curl.conf"  # a host path the namespace sees
+        quoted = basic_auth.replace("\\", "\\\\").replace('"', '\\"')  # curl's config quoting
+        config.write_text(f'user = "{quoted}"\n')
+        os.chmod(config, 0o600)
+        extra = ["--config", str(config)]
     proc = node.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, "--cert", cert,
-                     "--key", key, "-X", "POST", f"https://{target_ip}:8008/reload"], node.mounts, timeout=30)
+                     "--key", key, *extra, "-X", "POST", f"https://{target_ip}:8008/reload"], node.mounts, timeout=30)
     return proc.stdout.strip()
 
 
@@ -286,24 +312,43 @@ def test_the_load_balancer_certificate_cannot_change_the_cluster(services):
     status = unsafe_call(lb, target, "/etc/haproxy/tls/patroni-client.pem", "/etc/haproxy/tls/patroni-client.pem",
                          "/etc/haproxy/tls/patroni-ca.crt")
     assert status == "403", status
-    # A member, with its own REST certificate, may.
+    # A member, with its own REST certificate, needs the API's basic credentials too.
     member = services.postgres[1]
-    status = unsafe_call(member, target, "/etc/patroni/tls/rest.crt", "/etc/patroni/tls/rest.key",
-                         "/etc/patroni/tls/rest-ca.crt")
+    member_files = ("/etc/patroni/tls/rest.crt", "/etc/patroni/tls/rest.key", "/etc/patroni/tls/rest-ca.crt")
+    assert unsafe_call(member, target, *member_files) == "401"
+    assert unsafe_call(member, target, *member_files, basic_auth=f"patroni-api:{PASSWORD}-wrong") == "401"
+    status = unsafe_call(member, target, *member_files, basic_auth=f"patroni-api:{PASSWORD}")
     assert status == "202", status
+
+
+def test_the_etcd_peer_port_admits_member_certificates_only(services):
+    """Any certificate from the CA passes TLS on the client port; on the peer port (Raft) only the
+    members' shared CN does, so Patroni's client certificate or the load balancer's cannot speak Raft."""
+    # From another member's namespace, so the caller's address is one its own certificate names.
+    peer = services.cluster.nodes["etcd-2"]
+    target = services.cluster.nodes["etcd-1"].ip
+
+    def peer_version(cert, key):
+        proc = peer.run(["curl", "-sS", "--http1.1", "--cacert", "/etc/etcd/tls/ca.crt", "--cert", cert, "--key", key,
+                         f"https://{target}:2380/version"], peer.mounts, timeout=30)
+        return proc.returncode, proc.stdout + proc.stderr
+    rc, out = peer_version("/etc/etcd/tls/server.crt", "/etc/etcd/tls/server.key")
+    assert rc == 0 and "etcdserver" in out, out
+    rc, out = peer_version(str(services.tls / "client.crt"), str(services.tls / "client.key"))
+    assert rc != 0 and "etcdserver" not in out, out
 
 
 @pytest.fixture(scope="module")
 def durability_table(services):
-    create_table(LB, PASSWORD, services.ca)
+    create_table(LB, APP_PASSWORD, services.ca, user=APP_USER)
 
 
 def durability_run(services, report, mode, run):
     """One fault on the leader while the writer runs; returns after the cluster healed and checked."""
     services.wait_ready(240, "a healthy cluster before the run")
     old = services.node(services.leader())
-    writer = Writer(LB, PASSWORD, services.ca, first_id=(100 if mode == "kill" else 200) * 1_000_000
-                    + run * 100_000).start()
+    writer = Writer(LB, APP_PASSWORD, services.ca, first_id=(100 if mode == "kill" else 200) * 1_000_000
+                    + run * 100_000, user=APP_USER).start()
     try:
         wait_for(lambda: len(writer.acked) >= 200, 60, "200 acknowledged rows before the fault")
         fault = time.monotonic()
@@ -363,7 +408,7 @@ def test_etcd_quorum_loss_never_yields_a_second_leader(services, durability_tabl
 
     # One member of three lost: the cluster keeps its leader and keeps taking writes.
     etcd3.stop()
-    writer = Writer(LB, PASSWORD, services.ca, first_id=300 * 1_000_000).start()
+    writer = Writer(LB, APP_PASSWORD, services.ca, first_id=300 * 1_000_000, user=APP_USER).start()
     try:
         time.sleep(25)  # more than two Patroni loops: each loop renews the leader key through etcd
         acked = len(writer.acked)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CLIENTS, ROOT, Workspace
-from durability import Writer, create_table, present_ids, query_one
+from durability import Writer, create_table, ensure_login, present_ids, query_one
 from netns import wait_for
 from test_etcd_member import (POOL, URI, domain_state, ensure_isolated_network, libvirt_env,  # noqa: F401
                               remove_leftovers, seed_volumes, virsh)
@@ -34,6 +34,10 @@ NETWORK = "pgha-vm-net"
 SUBNET = "10.217.0"
 LB = f"{SUBNET}.30"
 PASSWORD = "vm-su-pw-'x\"$1"
+# The superuser logs in from the nodes and this host only (postgres.member_addresses); the writer
+# comes through the load balancer as an application user this host creates.
+APP_USER = "app"
+APP_PASSWORD = "vm-app-pw-'x\"$1"
 # Clock robustness: the image's kernel command line keeps time on the HPET (scripts/guest-image says
 # why), and chrony (rendered by pgha) steps a wrong boot-time clock to the host's.
 BOOT_TIMEOUT = 900 if SIZE == "small" else 1500
@@ -131,7 +135,7 @@ def console_tails(console_dir, lines=25):
 
 def primary_ip(ca):
     """The address of the node the load balancer sends writes to, or None."""
-    row = query_one(LB, PASSWORD, ca, "SELECT host(inet_server_addr()), pg_is_in_recovery()")
+    row = query_one(LB, APP_PASSWORD, ca, "SELECT host(inet_server_addr()), pg_is_in_recovery()", user=APP_USER)
     return row[0] if row and row[1] is False else None
 
 
@@ -149,7 +153,11 @@ def clock_skew(ip, ca):
 
 
 def healthy(ca):
-    """The primary's address once it streams to every replica (one synchronous) and every node answers."""
+    """The primary's address once it streams to every replica (one synchronous), every node answers and
+    the application user reaches it through the load balancer."""
+    primaries = [ip for ip in POSTGRES.values() if query_one(ip, PASSWORD, ca, "SELECT pg_is_in_recovery()") == (False,)]
+    if len(primaries) != 1 or not ensure_login(primaries[0], PASSWORD, ca, APP_USER, APP_PASSWORD):
+        return None
     ip = primary_ip(ca)
     if not ip or replication(ip, ca) != (POSTGRES_COUNT - 1, 1):
         return None
@@ -196,10 +204,10 @@ def test_the_example_cluster_boots_serves_and_survives_losing_its_leader(guest_i
             report(f"tier B ({SIZE}) clock skew of {name}", f"{skew:+.2f} s")
             assert abs(skew) < 5, f"{name}'s clock is {skew:+.1f} s off the host's"
 
-        create_table(LB, PASSWORD, ca)
+        create_table(LB, APP_PASSWORD, ca, user=APP_USER)
         leader_ip = primary_ip(ca)
         leader = next(name for name, ip in POSTGRES.items() if ip == leader_ip)
-        writer = Writer(LB, PASSWORD, ca, first_id=1).start()
+        writer = Writer(LB, APP_PASSWORD, ca, first_id=1, user=APP_USER).start()
         try:
             wait_for(lambda: len(writer.acked) >= 100, 120, "100 acknowledged rows before the fault")
             fault = time.monotonic()

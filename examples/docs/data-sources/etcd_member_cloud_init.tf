@@ -15,6 +15,7 @@ data "pgha_etcd_member_cloud_init" "etcd1" {
     ca_cert     = pgha_certificate.ca.cert_pem
     server_cert = pgha_certificate.etcd1.chain_pem
     server_key  = pgha_certificate.etcd1.private_key_pem
+    peer_allowed_cn = "etcd-member"
   }
 }
 

@@ -10,6 +10,7 @@ data "pgha_postgres_node_cloud_init" "pg1" {
     ca_cert             = pgha_certificate.ca.cert_pem
     server_cert         = pgha_certificate.pg1.chain_pem
     server_key          = pgha_certificate.pg1.private_key_pem
+    member_addresses    = ["10.0.0.21", "10.0.0.22", "10.0.0.23"]
   }
   etcd {
     endpoints = ["10.0.0.11:2379"]

@@ -30,5 +30,7 @@ resource "pgha_etcd_member" "etcd_1" {
     ca_cert     = pgha_certificate.ca.cert_pem
     server_cert = pgha_certificate.etcd_1.chain_pem
     server_key  = pgha_certificate.etcd_1.private_key_pem
+    # Every member's certificate has this CN; the peer port admits no other.
+    peer_allowed_cn = "etcd-member"
   }
 }

@@ -15,6 +15,8 @@ resource "pgha_postgres_node" "pg1" {
     ca_cert             = pgha_certificate.ca.cert_pem
     server_cert         = pgha_certificate.postgres_1.chain_pem # SANs: its IP, the LB's IP, 127.0.0.1
     server_key          = pgha_certificate.postgres_1.private_key_pem
+    # The superuser and replicas log in from the nodes (and an admin host) only.
+    member_addresses = ["10.214.0.21", "10.214.0.22", "10.214.0.23", "10.214.0.1"]
   }
 
   etcd {
