@@ -52,6 +52,8 @@ resource "pgha_certificate" "patroni_etcd_client" {
 data "pgha_etcd_member_cloud_init" "etcd" {
   name             = "etcd-1"
   data_disk_device = "/dev/vdb"
+  # The image brings fluent-bit (it is not in Debian's archive) and the other packages.
+  install_dependencies = false
   network_interface {
     ip            = local.etcd_ip
     prefix_length = 24
@@ -96,7 +98,8 @@ data "pgha_etcd_member_cloud_init" "etcd" {
 }
 
 data "pgha_postgres_node_cloud_init" "postgres" {
-  name = "postgres-1"
+  name                 = "postgres-1"
+  install_dependencies = false # an image with fluent-bit
   network_interface {
     ip            = local.postgres_ip
     prefix_length = 24

@@ -179,6 +179,18 @@ std::string AdvertisedNetwork(const Value& config) {
 void ValidateGuest(const Value& config, Diagnostics& diags) {
   const Value& fb = Attr(config, "fluentbit");
   if (GetBool(fb, "enabled", false)) {
+    // pgha installs what it configures from Debian's archive; fluent-bit is not there, so a
+    // guest would configure a service that does not exist and forward nothing.
+    const Value& install = config.GetAttr("install_dependencies");
+    if (!install.IsUnknown() && GetBool(config, "install_dependencies", true)) {
+      diags.AddError("fluent-bit cannot be installed from Debian",
+                     "fluentbit is enabled, but fluent-bit is not in Debian 12's archive, so install_dependencies "
+                     "cannot install it and the logs would go nowhere. Boot an image that has fluent-bit (for "
+                     "instance from Fluent's own repository, packages.fluentbit.io) and set "
+                     "install_dependencies = false, or leave fluentbit disabled. The guest checks at the end of "
+                     "cloud-init that fluent-bit runs, and marks cloud-init failed if it does not.",
+                     Path::Of("fluentbit").Attr("enabled"));
+    }
     const Value& dynamic = Attr(fb, "dynamic_config");
     const bool dynamic_on = GetBool(dynamic, "enabled", false);
     // Unknown values (from other resources) are judged at apply time.
@@ -237,6 +249,9 @@ absl::StatusOr<GuestDocuments> RenderGuest(const Value& config, const RoleOutput
   pieces.data_path = role.pieces.data_path;
   c.write_files = pieces.files;
   c.runcmd = pieces.runcmd;
+  // Last, so everything else has run: a fluent-bit that is not running fails cloud-init as a whole
+  // (the runcmd script's status is its last command's), with a line on the console.
+  if (GetBool(Attr(config, "fluentbit"), "enabled", false)) c.runcmd.push_back(roles::FluentBitRunningCheck());
   if (GetBool(config, "install_dependencies", true)) {
     c.packages = pieces.packages;
     RemoveDuplicates(c.packages);

@@ -77,5 +77,38 @@ TEST(Guest, TheConsoleSaltNeverComesFromThePassword) {
   EXPECT_EQ(std::string(crypt_r("first password", h1.c_str(), &data)), h1);
 }
 
+Value WithFluentBit(bool install_dependencies) {
+  const Value forward = Value::Object({{"domain", Value::String("logs.internal")}, {"shared_key", Value::String("k")},
+                                       {"ca_cert", Value::String("CA")}});
+  std::map<std::string, Value> attrs = Config(Nic("10.1.2.3", 24)).Entries();
+  attrs["install_dependencies"] = Value::Bool(install_dependencies);
+  attrs["fluentbit"] = Value::Object({{"enabled", Value::Bool(true)}, {"forward", forward}});
+  return Value::Object(std::move(attrs));
+}
+
+// fluent-bit is not in Debian: pgha cannot install it, so asking it to is a plan-time error, and a
+// guest whose image lacks it ends cloud-init in error rather than forwarding nothing in silence.
+TEST(Guest, FluentBitComesFromTheImageAndItsAbsenceIsLoud) {
+  value::Diagnostics diags;
+  ValidateGuest(WithFluentBit(true), diags);
+  ASSERT_TRUE(diags.HasError());
+  EXPECT_EQ(diags.items()[0].summary, "fluent-bit cannot be installed from Debian");
+  EXPECT_EQ(diags.items()[0].path->ToString(), "fluentbit.enabled");
+  value::Diagnostics fine;
+  ValidateGuest(WithFluentBit(false), fine);
+  EXPECT_FALSE(fine.HasError());
+
+  RoleOutput role;
+  role.service = "svc";
+  role.unit = "svc.service";
+  auto docs = RenderGuest(WithFluentBit(false), role, "");
+  ASSERT_TRUE(docs.ok()) << docs.status();
+  const std::string& user_data = docs->seed.user_data;
+  const auto check = user_data.rfind("is-active --quiet fluent-bit");
+  ASSERT_NE(check, std::string::npos) << user_data;
+  // It is the last command: the runcmd script's status is its last command's.
+  EXPECT_EQ(user_data.find("\n- -", check), std::string::npos) << user_data.substr(check);
+}
+
 }  // namespace
 }  // namespace pgha::resources

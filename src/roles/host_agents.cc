@@ -155,6 +155,13 @@ absl::Status RenderNodeExporter(const NodeExporter& n, RolePieces& out) {
 
 }  // namespace
 
+std::vector<std::string> FluentBitRunningCheck() {
+  return {"sh", "-c",
+          "systemctl is-active --quiet fluent-bit && exit 0; "
+          "msg='pgha: fluentbit is enabled but fluent-bit is not running (is it installed? it is not in Debian): "
+          "logs are not forwarded'; echo \"$msg\" >&2; echo \"$msg\" >/dev/console 2>/dev/null; exit 1"};
+}
+
 absl::StatusOr<RolePieces> RenderHostAgents(const HostAgents& agents) {
   RolePieces out;
   if (agents.chrony) {

@@ -58,6 +58,10 @@ struct HostAgents {
   std::optional<NodeExporter> node_exporter;
 };
 
+// A runcmd entry that fails, with a line on the console, unless fluent-bit
+// is running: fluent-bit comes from the image, not Debian's archive.
+std::vector<std::string> FluentBitRunningCheck();
+
 absl::StatusOr<RolePieces> RenderHostAgents(const HostAgents& agents);
 
 }  // namespace pgha::roles

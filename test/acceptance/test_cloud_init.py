@@ -103,7 +103,14 @@ def test_chrony_and_agents(rendered, tmp_path):
     assert "server 10.215.0.1 iburst" in parsed
     assert "pool pool.ntp.org iburst maxsources 3" in parsed
     assert "makestep 0.5 3" in parsed
-    assert "chrony" in docs["etcd"]["doc"]["packages"]
+    assert "prometheus-node-exporter" in docs["lb"]["doc"]["packages"]
+    # fluent-bit comes from the image (install_dependencies = false): nothing is installed, and the last
+    # command fails cloud-init, loudly, when fluent-bit does not run. Run here, without fluent-bit, it fails.
+    assert "packages" not in docs["etcd"]["doc"]
+    check = docs["etcd"]["doc"]["runcmd"][-1]
+    assert "fluent-bit" in " ".join(check)
+    failed = subprocess.run(check, capture_output=True, text=True)
+    assert failed.returncode == 1 and "fluent-bit is not running" in failed.stderr, failed
     # fluent-bit forwards over verified TLS with the shared key in a root-only file.
     output = docs["etcd"]["files"]["/etc/fluent-bit-customization/default-config/fluent-bit-output.conf"]
     assert "tls.verify    On" in output and "storage.total_limit_size 1G" in output
