@@ -77,8 +77,7 @@ void ErrorUnlessNamed(const value::Value& pem, const std::string& name, bool as_
   }
 }
 
-std::string GuestKeyPem(const value::Value& obj, const std::string& attr) {
-  const std::string text = value::GetString(obj, attr);
+std::string GuestKeyPem(const std::string& text) {
   if (text.empty()) return text;
   auto canonical = pki::CanonicalPrivateKeyPem(text);
   return canonical.ok() ? *canonical : text;

@@ -28,9 +28,9 @@ void ErrorIfCommonName(const value::Value& pem, const std::string& why, const va
 void ErrorUnlessNamed(const value::Value& pem, const std::string& name, bool as_common_name, const std::string& why,
                       const value::Path& path, value::Diagnostics& diags);
 
-// The private key at `attr` of `obj` as pgha writes it to a guest: re-encoded
-// by OpenSSL, never the input text; "" when unset. Input that does not parse
-// stays as it is: validation reports it at its path.
-std::string GuestKeyPem(const value::Value& obj, const std::string& attr);
+// A private key as pgha writes it to a guest: re-encoded by OpenSSL, never
+// the input text; "" stays "". Input that does not parse stays as it is:
+// validation reports it at its path.
+std::string GuestKeyPem(const std::string& pem);
 
 }  // namespace pgha::resources

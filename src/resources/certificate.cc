@@ -5,23 +5,22 @@
 #include "pki/certificate.h"
 #include "pki/key.h"
 #include "pki/pem.h"
+#include "schema/reader.h"
 #include "value/accessors.h"
 
 namespace pgha::resources {
 namespace {
 
+using schema::Reader;
 using value::Diagnostics;
-using value::GetBool;
-using value::GetInt;
-using value::GetString;
 using value::Path;
 using value::Value;
 
 // Inside the early-renewal window, or past expiry.
-bool ReadyForRenewal(const Value& state, std::time_t now) {
-  auto end = pki::ParseRfc3339(GetString(state, "validity_end_time"));
+bool ReadyForRenewal(const Reader& state, std::time_t now) {
+  auto end = pki::ParseRfc3339(state.String("validity_end_time"));
   if (!end.ok()) return false;
-  return now >= *end - static_cast<std::time_t>(GetInt(state, "early_renewal_hours")) * 3600;
+  return now >= *end - static_cast<std::time_t>(state.Int("early_renewal_hours")) * 3600;
 }
 
 }  // namespace
@@ -48,20 +47,9 @@ void Certificate::ValidateConfig(const Value& config, Diagnostics& diags) const 
                    Path::Of("early_renewal_hours"));
   }
 
+  // Both or neither (a schema rule); here, that they make a CA and its key.
   const Value& ca_cert = config.GetAttr("ca_cert_pem");
   const Value& ca_key = config.GetAttr("ca_private_key_pem");
-  if (ca_cert.IsKnown() && ca_key.IsNull()) {
-    diags.AddError("CA private key missing",
-                   "ca_cert_pem is set, so the certificate is signed by that CA: set ca_private_key_pem to the CA's "
-                   "private key as well.",
-                   Path::Of("ca_private_key_pem"));
-  }
-  if (ca_key.IsKnown() && ca_cert.IsNull()) {
-    diags.AddError("CA certificate missing",
-                   "ca_private_key_pem is set, so the certificate is signed by that CA: set ca_cert_pem to the CA's "
-                   "certificate as well.",
-                   Path::Of("ca_cert_pem"));
-  }
   if (!ca_cert.IsKnown()) return;
   auto certs = pki::ParseCertificates(ca_cert.AsString());
   if (!certs.ok()) return;  // the schema validator reports it
@@ -84,7 +72,8 @@ void Certificate::ValidateConfig(const Value& config, Diagnostics& diags) const 
 void Certificate::ModifyPlan(const Context& ctx, const Value& prior, const Value&, schema::PlannedChange& plan,
                              Diagnostics&) const {
   if (prior.IsNull() || plan.planned.IsNull()) return;
-  if (GetBool(prior, "ready_for_renewal") || ReadyForRenewal(prior, ctx.now)) {
+  const Reader before(schema().block, prior);
+  if (before.Bool("ready_for_renewal") || ReadyForRenewal(before, ctx.now)) {
     // Replacing through ready_for_renewal shows the user why in the plan.
     plan.planned = plan.planned.WithAttr("ready_for_renewal", Value::Unknown(value::Type::Bool()));
     plan.requires_replace.push_back(Path::Of("ready_for_renewal"));
@@ -92,7 +81,8 @@ void Certificate::ModifyPlan(const Context& ctx, const Value& prior, const Value
 }
 
 Value Certificate::Create(const Context& ctx, const Value& planned, Diagnostics& diags) const {
-  auto algorithm = pki::ParseKeyAlgorithm(GetString(planned, "key_algorithm"));
+  const Reader in(schema().block, planned);
+  auto algorithm = pki::ParseKeyAlgorithm(in.String("key_algorithm"));
   if (!algorithm) {
     diags.AddError("Unsupported key algorithm", "See key_algorithm for the algorithms pgha supports.",
                    Path::Of("key_algorithm"));
@@ -106,27 +96,27 @@ Value Certificate::Create(const Context& ctx, const Value& planned, Diagnostics&
   }
 
   pki::CertificateRequest request;
-  request.common_name = GetString(planned, "common_name");
-  request.organization = GetString(planned, "organization");
-  request.dns_names = value::GetStrings(planned, "dns_names");
-  request.ip_addresses = value::GetStrings(planned, "ip_addresses");
-  request.allowed_uses = value::GetStrings(planned, "allowed_uses");
-  request.is_ca = GetBool(planned, "is_ca");
+  request.common_name = in.String("common_name");
+  request.organization = in.String("organization");
+  request.dns_names = in.Strings("dns_names");
+  request.ip_addresses = in.Strings("ip_addresses");
+  request.allowed_uses = in.Strings("allowed_uses");
+  request.is_ca = in.Bool("is_ca");
   request.not_before = ctx.now;
-  request.validity_hours = GetInt(planned, "validity_period_hours");
+  request.validity_hours = in.Int("validity_period_hours");
 
-  const bool ca_signed = value::IsSet(planned, "ca_cert_pem") && value::IsSet(planned, "ca_private_key_pem");
+  const bool ca_signed = in.IsSet("ca_cert_pem") && in.IsSet("ca_private_key_pem");
   absl::StatusOr<pki::IssuedCertificate> issued;
   std::string ca_pem;
   if (ca_signed) {
-    ca_pem = GetString(planned, "ca_cert_pem");
+    ca_pem = in.String("ca_cert_pem");
     auto ca_certs = pki::ParseCertificates(ca_pem);
     if (!ca_certs.ok()) {
       diags.AddError("Failed to parse the CA certificate PEM", std::string(ca_certs.status().message()),
                      Path::Of("ca_cert_pem"));
       return Value::Null(schema().type);
     }
-    auto ca_key = pki::ParsePrivateKey(GetString(planned, "ca_private_key_pem"));
+    auto ca_key = pki::ParsePrivateKey(in.String("ca_private_key_pem"));
     if (!ca_key.ok()) {
       diags.AddError("Failed to parse the CA private key PEM", std::string(ca_key.status().message()),
                      Path::Of("ca_private_key_pem"));
@@ -151,13 +141,13 @@ Value Certificate::Create(const Context& ctx, const Value& planned, Diagnostics&
   if (!ca_signed) state = state.WithAttr("ca_cert_pem", Value::String(cert_pem));
   state = state.WithAttr("validity_start_time", Value::String(pki::Rfc3339(issued->not_before)));
   state = state.WithAttr("validity_end_time", Value::String(pki::Rfc3339(issued->not_after)));
-  state = state.WithAttr("ready_for_renewal", Value::Bool(ReadyForRenewal(state, ctx.now)));
+  state = state.WithAttr("ready_for_renewal", Value::Bool(ReadyForRenewal(Reader(schema().block, state), ctx.now)));
   return state;
 }
 
 Value Certificate::Read(const Context& ctx, const Value& state, Diagnostics&) const {
   // Nothing lives outside the state; only the clock moves.
-  return state.WithAttr("ready_for_renewal", Value::Bool(ReadyForRenewal(state, ctx.now)));
+  return state.WithAttr("ready_for_renewal", Value::Bool(ReadyForRenewal(Reader(schema().block, state), ctx.now)));
 }
 
 void Certificate::Delete(const Context&, const Value&, Diagnostics&) const {}

@@ -2,7 +2,7 @@
 
 #include "base/strings.h"
 #include "schema/plan.h"
-#include "value/accessors.h"
+#include "schema/reader.h"
 
 namespace pgha::resources {
 
@@ -10,20 +10,22 @@ using value::Diagnostics;
 using value::Value;
 
 void CloudInitDataSource::ValidateConfig(const Value& config, Diagnostics& diags) const {
-  ValidateGuest(config, diags);
-  role_->Validate(config, diags);
+  const schema::Reader reader(schema().block, config);
+  ValidateGuest(reader, diags);
+  role_->Validate(reader, diags);
 }
 
 Value CloudInitDataSource::Read(const Context&, const Value& config, Diagnostics& diags) const {
   // Defaults as a resource's plan would fill them.
   Value state = schema::PlanChange(schema(), Value(), config, config).planned;
-  auto role = role_->Render(state);
+  const schema::Reader reader(schema().block, state);
+  auto role = role_->Render(reader);
   if (!role.ok()) {
     diags.AddError(pgha::StrCat("Cannot render the ", role_->noun(), "'s configuration"),
                    std::string(role.status().message()));
     return Value::Null(schema().type);
   }
-  auto docs = RenderGuest(state, *role, value::GetString(state, "data_disk_device"));
+  auto docs = RenderGuest(reader, *role, reader.String("data_disk_device"));
   if (!docs.ok()) {
     diags.AddError(pgha::StrCat("Cannot render the ", role_->noun(), "'s configuration"),
                    std::string(docs.status().message()));

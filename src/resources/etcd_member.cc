@@ -22,7 +22,8 @@ class Etcd final : public Role {
  public:
   std::string noun() const override { return "etcd member"; }
 
-  void Validate(const Value& config, Diagnostics& diags) const override {
+  void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
+    const Value& config = reader.value();
     const Value& cluster = Attr(config, "cluster");
     const Value& members = Attr(cluster, "initial_members");
     if (members.IsWhollyKnown() && !members.IsNull()) {
@@ -44,9 +45,9 @@ class Etcd final : public Role {
       }
     }
     const Value& auth = Attr(config, "authentication_bootstrap");
-    const Value& etcd = Attr(config, "etcd");
-    const bool cert_auth = GetBool(etcd, "client_cert_auth", true);
-    const bool bootstrap = GetBool(auth, "bootstrap");
+    const bool cert_auth = reader.Object("etcd").Bool("client_cert_auth");
+    const schema::Reader auth_reader = reader.Object("authentication_bootstrap");
+    const bool bootstrap = auth_reader.Bool("bootstrap");
     if (bootstrap && !cert_auth && auth.GetAttr("root_password").IsNull()) {
       diags.AddError("Root password missing",
                      "With etcd.client_cert_auth = false the bootstrapping member needs "
@@ -61,7 +62,7 @@ class Etcd final : public Role {
         !members.IsNull() && !members.Elements().empty() && name.IsKnown() && !name.IsNull() &&
         !config.GetAttr("authentication_bootstrap").IsUnknown()) {
       const bool first = GetString(members.Elements()[0], "name") == name.AsString();
-      const bool unauthenticated = GetBool(auth, "unauthenticated");
+      const bool unauthenticated = auth_reader.Bool("unauthenticated");
       const Path at = Path::Of("authentication_bootstrap").Attr("bootstrap");
       if (first && !bootstrap && !unauthenticated) {
         diags.AddError("No member turns etcd authentication on",
@@ -154,34 +155,34 @@ class Etcd final : public Role {
     }
   }
 
-  absl::StatusOr<RoleOutput> Render(const Value& config) const override {
+  absl::StatusOr<RoleOutput> Render(const schema::Reader& config) const override {
     roles::EtcdMember m;
-    m.name = GetString(config, "name");
+    m.name = config.String("name");
     m.ip = AdvertisedIp(config);
-    const Value& cluster = Attr(config, "cluster");
-    m.is_initializing = GetBool(cluster, "is_initializing", true);
-    m.initial_token = GetString(cluster, "initial_token");
-    for (const auto& member : Elements(cluster, "initial_members")) {
-      m.initial_members.emplace_back(GetString(member, "name"), GetString(member, "ip"));
+    const schema::Reader cluster = config.Object("cluster");
+    m.is_initializing = cluster.Bool("is_initializing");
+    m.initial_token = cluster.String("initial_token");
+    for (const auto& member : cluster.Objects("initial_members")) {
+      m.initial_members.emplace_back(member.String("name"), member.String("ip"));
     }
-    const Value& etcd = Attr(config, "etcd");
-    m.auto_compaction_mode = GetString(etcd, "auto_compaction_mode", "revision");
-    m.auto_compaction_retention = GetString(etcd, "auto_compaction_retention", "1000");
-    m.space_quota = value::GetInt(etcd, "space_quota", int64_t{8} << 30);
-    m.grpc_gateway_enabled = GetBool(etcd, "grpc_gateway_enabled", false);
-    m.client_cert_auth = GetBool(etcd, "client_cert_auth", true);
-    const Value& auth = Attr(config, "authentication_bootstrap");
-    m.bootstrap_auth = GetBool(auth, "bootstrap", false);
-    m.root_password = GetString(auth, "root_password");
-    for (const auto& u : Elements(auth, "users")) {
-      m.users.push_back({GetString(u, "name"), GetString(u, "password"), GetString(u, "key_prefix")});
+    const schema::Reader etcd = config.Object("etcd");
+    m.auto_compaction_mode = etcd.String("auto_compaction_mode");
+    m.auto_compaction_retention = etcd.String("auto_compaction_retention");
+    m.space_quota = etcd.Int("space_quota");
+    m.grpc_gateway_enabled = etcd.Bool("grpc_gateway_enabled");
+    m.client_cert_auth = etcd.Bool("client_cert_auth");
+    const schema::Reader auth = config.Object("authentication_bootstrap");
+    m.bootstrap_auth = auth.Bool("bootstrap");
+    m.root_password = auth.String("root_password");
+    for (const auto& u : auth.Objects("users")) {
+      m.users.push_back({u.String("name"), u.String("password"), u.String("key_prefix")});
     }
-    const Value& tls = Attr(config, "tls");
-    m.ca_cert = GetString(tls, "ca_cert");
-    m.server_cert = GetString(tls, "server_cert");
-    m.server_key = GuestKeyPem(tls, "server_key");
-    m.peer_allowed_cn = GetString(tls, "peer_allowed_cn");
-    m.peer_allowed_hostname = GetString(tls, "peer_allowed_hostname");
+    const schema::Reader tls = config.Object("tls");
+    m.ca_cert = tls.String("ca_cert");
+    m.server_cert = tls.String("server_cert");
+    m.server_key = GuestKeyPem(tls.String("server_key"));
+    m.peer_allowed_cn = tls.String("peer_allowed_cn");
+    m.peer_allowed_hostname = tls.String("peer_allowed_hostname");
     auto pieces = roles::RenderEtcd(m);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "etcd", "etcd.service"};

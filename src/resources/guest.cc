@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "resources/cert_checks.h"
 #include "roles/host_agents.h"
+#include "schema/reader.h"
 #include "value/accessors.h"
 
 namespace pgha::resources {
@@ -21,6 +22,7 @@ using value::GetString;
 using value::GetStrings;
 using value::Path;
 using value::Value;
+using schema::Reader;
 
 // SHA-512 crypt. The salt must be deterministic (the user-data is rendered at
 // plan time, and the data sources have no state to keep a random one in), so
@@ -40,69 +42,69 @@ std::string HashPassword(const std::string& identity, const std::string& passwor
   return hashed ? std::string(hashed) : "";
 }
 
-std::vector<cloudinit::NetworkInterface> Interfaces(const Value& config) {
+std::vector<cloudinit::NetworkInterface> Interfaces(const Reader& config) {
   std::vector<cloudinit::NetworkInterface> out;
-  const std::string name = GetString(config, "name");
+  const std::string name = config.String("name");
   size_t index = 0;
-  for (const Value* block : InterfaceBlocks(config)) {
+  for (const Reader& block : InterfaceBlocks(config)) {
     cloudinit::NetworkInterface net;
     net.name = pgha::StrCat("eth", index);
-    net.mac = InterfaceMac(*block, name, index);
-    net.addresses = {pgha::StrCat(GetString(*block, "ip"), "/", GetInt(*block, "prefix_length"))};
-    net.gateway = GetString(*block, "gateway");
-    net.dns_servers = GetStrings(*block, "dns_servers");
+    net.mac = InterfaceMac(block, name, index);
+    net.addresses = {pgha::StrCat(block.String("ip"), "/", block.Int("prefix_length"))};
+    net.gateway = block.String("gateway");
+    net.dns_servers = block.Strings("dns_servers");
     out.push_back(net);
     ++index;
   }
   return out;
 }
 
-std::vector<roles::TimeSource> Sources(const Value& chrony, const std::string& name) {
+std::vector<roles::TimeSource> Sources(const Reader& chrony, const std::string& name) {
   std::vector<roles::TimeSource> out;
-  for (const auto& s : Elements(chrony, name)) out.push_back({GetString(s, "url"), GetStrings(s, "options")});
+  for (const Reader& s : chrony.Objects(name)) out.push_back({s.String("url"), s.Strings("options")});
   return out;
 }
 
-roles::HostAgents HostAgentsFrom(const Value& config, const RoleOutput& role) {
+roles::HostAgents HostAgentsFrom(const Reader& config, const RoleOutput& role) {
   roles::HostAgents agents;
-  const Value& chrony = Attr(config, "chrony");
-  if (GetBool(chrony, "enabled", false)) {
+  const Reader chrony = config.Object("chrony");
+  if (chrony.Bool("enabled")) {
     roles::Chrony c;
     c.servers = Sources(chrony, "servers");
     c.pools = Sources(chrony, "pools");
-    const Value& makestep = Attr(chrony, "makestep");
-    if (!makestep.IsNull()) {
-      c.makestep_threshold = value::GetNumberText(makestep, "threshold", "1");
-      c.makestep_limit = GetInt(makestep, "limit", 3);
+    const Reader makestep = chrony.Object("makestep");
+    if (makestep.present()) {
+      c.makestep_threshold = makestep.NumberText("threshold");
+      c.makestep_limit = makestep.Int("limit");
     }
     agents.chrony = c;
   }
-  const Value& exporter = Attr(config, "node_exporter");
-  if (GetBool(exporter, "enabled", true)) {
-    std::string listen = GetString(exporter, "listen_address");
+  const Reader exporter = config.Object("node_exporter");
+  if (exporter.Bool("enabled")) {
+    std::string listen = exporter.String("listen_address");
     if (listen.empty()) listen = roles::HostPort(AdvertisedIp(config), 9100);  // never every interface by default
     agents.node_exporter = roles::NodeExporter{listen};
   }
-  const Value& fb = Attr(config, "fluentbit");
-  if (GetBool(fb, "enabled", false)) {
+  const Reader fb = config.Object("fluentbit");
+  if (fb.Bool("enabled")) {
     roles::FluentBit f;
-    f.service_tag = GetString(fb, "service_tag", role.service);
+    f.service_tag = fb.IsSet("service_tag") ? fb.String("service_tag") : role.service;
     f.service_unit = role.unit;
-    f.node_exporter_tag = GetString(fb, "node_exporter_tag", "node-exporter");
-    f.buffer_total_limit_size = GetString(fb, "buffer_total_limit_size");
-    const Value& forward = Attr(fb, "forward");
-    if (!forward.IsNull()) {
-      f.forward = roles::FluentBitForward{GetString(forward, "domain"), GetInt(forward, "port", 24224),
-                                          GetString(forward, "hostname", GetString(config, "name")),
-                                          GetString(forward, "shared_key"), GetString(forward, "ca_cert")};
+    f.node_exporter_tag = fb.String("node_exporter_tag");
+    f.buffer_total_limit_size = fb.String("buffer_total_limit_size");
+    const Reader forward = fb.Object("forward");
+    if (forward.present()) {
+      f.forward = roles::FluentBitForward{forward.String("domain"), forward.Int("port"),
+                                          forward.IsSet("hostname") ? forward.String("hostname") : config.String("name"),
+                                          forward.String("shared_key"), forward.String("ca_cert")};
     }
-    const Value& dynamic = Attr(fb, "dynamic_config");
-    if (GetBool(dynamic, "enabled", false)) {
+    const Reader dynamic = fb.Object("dynamic_config");
+    if (dynamic.Bool("enabled")) {
       f.dynamic_config = roles::FluentBitEtcdSource{
-          GetString(dynamic, "etcd_key_prefix"), GetStrings(dynamic, "etcd_endpoints"),
-          GetString(dynamic, "ca_cert"),         GetString(dynamic, "client_cert"),
-          GuestKeyPem(dynamic, "client_key"),      GetString(dynamic, "username"),
-          GetString(dynamic, "password")};
+          dynamic.String("etcd_key_prefix"), dynamic.Strings("etcd_endpoints"),
+          dynamic.String("ca_cert"),         dynamic.String("client_cert"),
+          GuestKeyPem(dynamic.String("client_key")), dynamic.String("username"),
+          dynamic.String("password")};
     }
     agents.fluentbit = f;
   }
@@ -136,8 +138,8 @@ std::string DerivedMac(const std::string& vm_name, size_t index) {
   return pgha::StrCat("52:54:00:", h.substr(0, 2), ":", h.substr(2, 2), ":", h.substr(4, 2));
 }
 
-std::string InterfaceMac(const Value& block, const std::string& vm_name, size_t index) {
-  std::string mac = GetString(block, "mac");
+std::string InterfaceMac(const Reader& block, const std::string& vm_name, size_t index) {
+  std::string mac = block.String("mac");
   return mac.empty() ? DerivedMac(vm_name, index) : mac;
 }
 
@@ -148,7 +150,17 @@ std::string DocumentsDigest(const cloudinit::SeedDocuments& seed) {
 std::vector<const Value*> InterfaceBlocks(const Value& config) {
   std::vector<const Value*> out;
   for (const char* kind : {"network_interface", "macvtap_interface"}) {
+    if (config.IsKnown() && !config.Entries().contains(kind)) continue;  // the data sources have no macvtap
     for (const auto& block : Elements(config, kind)) out.push_back(&block);
+  }
+  return out;
+}
+
+std::vector<Reader> InterfaceBlocks(const Reader& config) {
+  std::vector<Reader> out;
+  for (const char* kind : {"network_interface", "macvtap_interface"}) {
+    if (!config.Has(kind)) continue;
+    for (Reader& block : config.Objects(kind)) out.push_back(std::move(block));
   }
   return out;
 }
@@ -158,11 +170,18 @@ std::string AdvertisedIp(const Value& config) {
   return blocks.empty() ? "" : GetString(*blocks.front(), "ip");
 }
 
-std::string AdvertisedNetwork(const Value& config) {
+std::string AdvertisedIp(const Reader& config) {
+  auto blocks = InterfaceBlocks(config);
+  return blocks.empty() ? "" : blocks.front().String("ip");
+}
+
+std::string AdvertisedNetwork(const Reader& config) {
   auto blocks = InterfaceBlocks(config);
   if (blocks.empty()) return "";
-  const std::string ip = GetString(*blocks.front(), "ip");
-  const int64_t prefix = GetInt(*blocks.front(), "prefix_length", -1);
+  return NetworkOf(blocks.front().String("ip"), blocks.front().IsSet("prefix_length") ? blocks.front().Int("prefix_length") : -1);
+}
+
+std::string NetworkOf(const std::string& ip, int64_t prefix) {
   const bool v6 = ip.find(':') != std::string::npos;
   unsigned char bytes[16] = {};
   if (prefix < 0 || prefix > (v6 ? 128 : 32) || inet_pton(v6 ? AF_INET6 : AF_INET, ip.c_str(), bytes) != 1) return "";
@@ -176,13 +195,13 @@ std::string AdvertisedNetwork(const Value& config) {
   return pgha::StrCat(text, "/", prefix);
 }
 
-void ValidateGuest(const Value& config, Diagnostics& diags) {
+void ValidateGuest(const Reader& reader, Diagnostics& diags) {
+  const Value& config = reader.value();
   const Value& fb = Attr(config, "fluentbit");
-  if (GetBool(fb, "enabled", false)) {
+  if (reader.Object("fluentbit").Bool("enabled")) {
     // pgha installs what it configures from Debian's archive; fluent-bit is not there, so a
     // guest would configure a service that does not exist and forward nothing.
-    const Value& install = config.GetAttr("install_dependencies");
-    if (!install.IsUnknown() && GetBool(config, "install_dependencies", true)) {
+    if (!reader.IsUnknown("install_dependencies") && reader.Bool("install_dependencies")) {
       diags.AddError("fluent-bit cannot be installed from Debian",
                      "fluentbit is enabled, but fluent-bit is not in Debian 12's archive, so install_dependencies "
                      "cannot install it and the logs would go nowhere. Boot an image that has fluent-bit (for "
@@ -192,7 +211,7 @@ void ValidateGuest(const Value& config, Diagnostics& diags) {
                      Path::Of("fluentbit").Attr("enabled"));
     }
     const Value& dynamic = Attr(fb, "dynamic_config");
-    const bool dynamic_on = GetBool(dynamic, "enabled", false);
+    const bool dynamic_on = reader.Object("fluentbit").Object("dynamic_config").Bool("enabled");
     // Unknown values (from other resources) are judged at apply time.
     if (fb.GetAttr("forward").IsNull() && !dynamic_on && fb.GetAttr("dynamic_config").IsWhollyKnown()) {
       diags.AddError("Nowhere to send logs",
@@ -223,19 +242,19 @@ void ValidateGuest(const Value& config, Diagnostics& diags) {
   }
 }
 
-absl::StatusOr<GuestDocuments> RenderGuest(const Value& config, const RoleOutput& role,
+absl::StatusOr<GuestDocuments> RenderGuest(const Reader& config, const RoleOutput& role,
                                            const std::string& data_device) {
-  const std::string name = GetString(config, "name");
+  const std::string name = config.String("name");
   cloudinit::CloudConfig c;
   c.hostname = name;
   cloudinit::User admin;
-  admin.name = GetString(config, "ssh_admin_user", "debian");
+  admin.name = config.String("ssh_admin_user");
   admin.sudo = "ALL=(ALL) NOPASSWD:ALL";
   admin.groups = {"sudo"};
-  if (const std::string key = GetString(config, "ssh_admin_public_key"); !key.empty()) {
+  if (const std::string key = config.String("ssh_admin_public_key"); !key.empty()) {
     admin.ssh_authorized_keys = {key};
   }
-  if (const std::string pw = GetString(config, "admin_user_password"); !pw.empty()) {
+  if (const std::string pw = config.String("admin_user_password"); !pw.empty()) {
     admin.hashed_password = HashPassword(pgha::StrCat(name, "/", AdvertisedIp(config)), pw);
   }
   c.users = {admin};
@@ -251,8 +270,8 @@ absl::StatusOr<GuestDocuments> RenderGuest(const Value& config, const RoleOutput
   c.runcmd = pieces.runcmd;
   // Last, so everything else has run: a fluent-bit that is not running fails cloud-init as a whole
   // (the runcmd script's status is its last command's), with a line on the console.
-  if (GetBool(Attr(config, "fluentbit"), "enabled", false)) c.runcmd.push_back(roles::FluentBitRunningCheck());
-  if (GetBool(config, "install_dependencies", true)) {
+  if (config.Object("fluentbit").Bool("enabled")) c.runcmd.push_back(roles::FluentBitRunningCheck());
+  if (config.Bool("install_dependencies")) {
     c.packages = pieces.packages;
     RemoveDuplicates(c.packages);
   }

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "cloudinit/documents.h"
 #include "roles/pieces.h"
+#include "schema/reader.h"
 #include "value/diagnostics.h"
 #include "value/value.h"
 
@@ -33,21 +34,26 @@ std::string Sha256Hex(const std::string& data);
 // A stable MAC in QEMU's 52:54:00 range for the VM's index-th NIC.
 std::string DerivedMac(const std::string& vm_name, size_t index);
 // The NIC's MAC: the block's `mac`, else the derived one.
-std::string InterfaceMac(const value::Value& block, const std::string& vm_name, size_t index);
+std::string InterfaceMac(const schema::Reader& block, const std::string& vm_name, size_t index);
 // SHA-256 over user-data and network-config: what the instance-id and user_data_digest come from.
 std::string DocumentsDigest(const cloudinit::SeedDocuments& seed);
 // The interface blocks in order (network_interface, then macvtap_interface
 // where the schema has it): the first one is what the service advertises.
 std::vector<const value::Value*> InterfaceBlocks(const value::Value& config);
+std::vector<schema::Reader> InterfaceBlocks(const schema::Reader& config);
+// The advertised address: of a configuration that may hold unknowns ("" then), or a known one.
 std::string AdvertisedIp(const value::Value& config);
+std::string AdvertisedIp(const schema::Reader& config);
 // The advertised interface's network as a CIDR (10.0.0.0/24), or "".
-std::string AdvertisedNetwork(const value::Value& config);
+std::string AdvertisedNetwork(const schema::Reader& config);
+// The network of `ip` with `prefix` bits as a CIDR, or "" when they do not fit.
+std::string NetworkOf(const std::string& ip, int64_t prefix);
 
 // Rules for the guest inputs, at their attribute paths.
-void ValidateGuest(const value::Value& config, value::Diagnostics& diags);
+void ValidateGuest(const schema::Reader& config, value::Diagnostics& diags);
 
 // data_device: the block device of a data disk ("/dev/vdb"), or "" for none.
-absl::StatusOr<GuestDocuments> RenderGuest(const value::Value& config, const RoleOutput& role,
+absl::StatusOr<GuestDocuments> RenderGuest(const schema::Reader& config, const RoleOutput& role,
                                            const std::string& data_device);
 
 }  // namespace pgha::resources

@@ -3,11 +3,24 @@
 #include <crypt.h>
 
 #include "gtest/gtest.h"
+#include "value/json_codec.h"
 
 namespace pgha::resources {
 namespace {
 
+using schema::Reader;
 using value::Value;
+
+// The guest inputs as the data sources carry them (schemas/fragments/guest.json).
+const schema::Schema& DataSourceSchema() {
+  static const schema::Catalog* catalog = new schema::Catalog(schema::Catalog::LoadEmbedded().value());
+  return *catalog->data_source("pgha_etcd_member_cloud_init");
+}
+const schema::Block& GuestSchema() { return DataSourceSchema().block; }
+
+Reader Read(const Value& config) { return Reader(GuestSchema(), config); }
+
+const value::Type& catalog_type() { return DataSourceSchema().type; }
 
 Value Nic(const std::string& ip, int64_t prefix) {
   return Value::Object({{"ip", Value::String(ip)},
@@ -30,10 +43,10 @@ std::string ConsoleHash(const std::string& user_data) {
 }
 
 TEST(Guest, AdvertisedNetworkMasksTheAddress) {
-  EXPECT_EQ(AdvertisedNetwork(Config(Nic("10.1.2.3", 24))), "10.1.2.0/24");
-  EXPECT_EQ(AdvertisedNetwork(Config(Nic("10.1.2.3", 20))), "10.1.0.0/20");
-  EXPECT_EQ(AdvertisedNetwork(Config(Nic("fd00:1:2:3::5", 64))), "fd00:1:2:3::/64");
-  EXPECT_EQ(AdvertisedNetwork(Config(Nic("10.1.2.3", 40))), "");
+  EXPECT_EQ(AdvertisedNetwork(Read(Config(Nic("10.1.2.3", 24)))), "10.1.2.0/24");
+  EXPECT_EQ(AdvertisedNetwork(Read(Config(Nic("10.1.2.3", 20)))), "10.1.0.0/20");
+  EXPECT_EQ(AdvertisedNetwork(Read(Config(Nic("fd00:1:2:3::5", 64)))), "fd00:1:2:3::/64");
+  EXPECT_EQ(AdvertisedNetwork(Read(Config(Nic("10.1.2.3", 40)))), "");
   EXPECT_EQ(AdvertisedIp(Config(Nic("10.1.2.3", 24))), "10.1.2.3");
 }
 
@@ -42,8 +55,8 @@ TEST(Guest, RenderingIsDeterministicAndHidesThePassword) {
   role.service = "svc";
   role.unit = "svc.service";
   role.pieces.data_path = "/var/lib/svc";
-  auto a = RenderGuest(Config(Nic("10.1.2.3", 24)), role, "/dev/vdb");
-  auto b = RenderGuest(Config(Nic("10.1.2.3", 24)), role, "/dev/vdb");
+  auto a = RenderGuest(Read(Config(Nic("10.1.2.3", 24))), role, "/dev/vdb");
+  auto b = RenderGuest(Read(Config(Nic("10.1.2.3", 24))), role, "/dev/vdb");
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->seed.user_data, b->seed.user_data);
   EXPECT_EQ(a->digest, b->digest);
@@ -52,7 +65,7 @@ TEST(Guest, RenderingIsDeterministicAndHidesThePassword) {
   EXPECT_NE(a->seed.meta_data.find(a->digest.substr(0, 16)), std::string::npos);
   // The derived MAC ties network-config to the NIC pgha defines.
   EXPECT_NE(a->seed.network_config.find(DerivedMac("pg-1", 0)), std::string::npos);
-  auto moved = RenderGuest(Config(Nic("10.1.2.4", 24)), role, "/dev/vdb");
+  auto moved = RenderGuest(Read(Config(Nic("10.1.2.4", 24))), role, "/dev/vdb");
   ASSERT_TRUE(moved.ok());
   EXPECT_NE(moved->digest, a->digest);
 }
@@ -61,9 +74,9 @@ TEST(Guest, TheConsoleSaltNeverComesFromThePassword) {
   RoleOutput role;
   role.service = "svc";
   role.unit = "svc.service";
-  auto one = RenderGuest(Config(Nic("10.1.2.3", 24), "first password"), role, "");
-  auto two = RenderGuest(Config(Nic("10.1.2.3", 24), "second password"), role, "");
-  auto elsewhere = RenderGuest(Config(Nic("10.1.2.9", 24), "first password"), role, "");
+  auto one = RenderGuest(Read(Config(Nic("10.1.2.3", 24), "first password")), role, "");
+  auto two = RenderGuest(Read(Config(Nic("10.1.2.3", 24), "second password")), role, "");
+  auto elsewhere = RenderGuest(Read(Config(Nic("10.1.2.9", 24), "first password")), role, "");
   ASSERT_TRUE(one.ok() && two.ok() && elsewhere.ok());
   const std::string h1 = ConsoleHash(one->seed.user_data), h2 = ConsoleHash(two->seed.user_data),
                     h3 = ConsoleHash(elsewhere->seed.user_data);
@@ -77,31 +90,33 @@ TEST(Guest, TheConsoleSaltNeverComesFromThePassword) {
   EXPECT_EQ(std::string(crypt_r("first password", h1.c_str(), &data)), h1);
 }
 
+// A whole configuration, as Terraform sends it (every attribute present).
 Value WithFluentBit(bool install_dependencies) {
-  const Value forward = Value::Object({{"domain", Value::String("logs.internal")}, {"shared_key", Value::String("k")},
-                                       {"ca_cert", Value::String("CA")}});
-  std::map<std::string, Value> attrs = Config(Nic("10.1.2.3", 24)).Entries();
-  attrs["install_dependencies"] = Value::Bool(install_dependencies);
-  attrs["fluentbit"] = Value::Object({{"enabled", Value::Bool(true)}, {"forward", forward}});
-  return Value::Object(std::move(attrs));
+  const std::string json = std::string(R"({"name": "pg-1", "install_dependencies": )") +
+                           (install_dependencies ? "true" : "false") + R"(,
+      "network_interface": [{"ip": "10.1.2.3", "prefix_length": 24}],
+      "fluentbit": {"enabled": true, "forward": {"domain": "logs.internal", "shared_key": "k", "ca_cert": "CA"}}})";
+  auto config = value::DecodeJsonText(json, catalog_type());
+  EXPECT_TRUE(config.ok()) << config.status();
+  return *config;
 }
 
 // fluent-bit is not in Debian: pgha cannot install it, so asking it to is a plan-time error, and a
 // guest whose image lacks it ends cloud-init in error rather than forwarding nothing in silence.
 TEST(Guest, FluentBitComesFromTheImageAndItsAbsenceIsLoud) {
   value::Diagnostics diags;
-  ValidateGuest(WithFluentBit(true), diags);
+  ValidateGuest(Read(WithFluentBit(true)), diags);
   ASSERT_TRUE(diags.HasError());
   EXPECT_EQ(diags.items()[0].summary, "fluent-bit cannot be installed from Debian");
   EXPECT_EQ(diags.items()[0].path->ToString(), "fluentbit.enabled");
   value::Diagnostics fine;
-  ValidateGuest(WithFluentBit(false), fine);
+  ValidateGuest(Read(WithFluentBit(false)), fine);
   EXPECT_FALSE(fine.HasError());
 
   RoleOutput role;
   role.service = "svc";
   role.unit = "svc.service";
-  auto docs = RenderGuest(WithFluentBit(false), role, "");
+  auto docs = RenderGuest(Read(WithFluentBit(false)), role, "");
   ASSERT_TRUE(docs.ok()) << docs.status();
   const std::string& user_data = docs->seed.user_data;
   const auto check = user_data.rfind("is-active --quiet fluent-bit");

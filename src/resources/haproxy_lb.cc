@@ -12,10 +12,7 @@ namespace {
 
 using value::Attr;
 using value::Diagnostics;
-using value::Elements;
-using value::GetInt;
 using value::GetString;
-using value::GetStrings;
 using value::Path;
 using value::Value;
 
@@ -23,18 +20,13 @@ class Haproxy final : public Role {
  public:
   std::string noun() const override { return "load balancer"; }
 
-  void Validate(const Value& config, Diagnostics& diags) const override {
+  void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
+    const Value& config = reader.value();
     const Value& h = Attr(config, "haproxy");
     if (!h.IsKnown()) return;
     const Value& nodes = h.GetAttr("postgres_nodes");
     const Value& domain = h.GetAttr("postgres_domain");
     const Value& nameservers = h.GetAttr("postgres_nameserver_ips");
-    if (nodes.IsKnown() == domain.IsKnown() && !nodes.IsUnknown() && !domain.IsUnknown()) {
-      diags.AddError("Give postgres_nodes or postgres_domain",
-                     "The load balancer finds the PostgreSQL nodes either in the postgres_nodes list or by resolving "
-                     "postgres_domain, not both and not neither.",
-                     Path::Of("haproxy").Attr("postgres_nodes"));
-    }
     if (domain.IsKnown() && nameservers.IsNull()) {
       diags.AddError("No name server", "postgres_domain needs postgres_nameserver_ips to resolve it.",
                      Path::Of("haproxy").Attr("postgres_nameserver_ips"));
@@ -67,20 +59,20 @@ class Haproxy final : public Role {
                          Path::Of("haproxy").Attr("patroni_client_cert"), diags);
   }
 
-  absl::StatusOr<RoleOutput> Render(const Value& config) const override {
-    const Value& h = Attr(config, "haproxy");
+  absl::StatusOr<RoleOutput> Render(const schema::Reader& config) const override {
+    const schema::Reader h = config.Object("haproxy");
     roles::LoadBalancer lb;
-    for (const auto& n : Elements(h, "postgres_nodes")) lb.nodes.push_back({GetString(n, "name"), GetString(n, "ip")});
-    lb.domain = GetString(h, "postgres_domain");
-    lb.nameservers = GetStrings(h, "postgres_nameserver_ips");
-    lb.max_nodes = GetInt(h, "postgres_nodes_max_count", 3);
-    lb.patroni_ca_cert = GetString(h, "patroni_ca_cert");
-    lb.client_cert = GetString(h, "patroni_client_cert");
-    lb.client_key = GuestKeyPem(h, "patroni_client_key");
-    const Value& timeouts = Attr(h, "timeouts");
-    lb.connect_timeout = GetString(timeouts, "connect", "5s");
-    lb.check_timeout = GetString(timeouts, "check", "5s");
-    lb.idle_timeout = GetString(timeouts, "idle", "30m");
+    for (const auto& n : h.Objects("postgres_nodes")) lb.nodes.push_back({n.String("name"), n.String("ip")});
+    lb.domain = h.String("postgres_domain");
+    lb.nameservers = h.Strings("postgres_nameserver_ips");
+    lb.max_nodes = h.Int("postgres_nodes_max_count");
+    lb.patroni_ca_cert = h.String("patroni_ca_cert");
+    lb.client_cert = h.String("patroni_client_cert");
+    lb.client_key = GuestKeyPem(h.String("patroni_client_key"));
+    const schema::Reader timeouts = h.Object("timeouts");
+    lb.connect_timeout = timeouts.String("connect");
+    lb.check_timeout = timeouts.String("check");
+    lb.idle_timeout = timeouts.String("idle");
     auto pieces = roles::RenderHaproxy(lb);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "haproxy", "haproxy.service"};

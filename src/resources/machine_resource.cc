@@ -3,23 +3,22 @@
 #include "base/strings.h"
 #include "resources/machine.h"
 #include "resources/vm_common.h"
-#include "value/accessors.h"
+#include "schema/reader.h"
 
 namespace pgha::resources {
 namespace {
 
+using schema::Reader;
 using value::Diagnostics;
-using value::GetBool;
-using value::GetString;
 using value::Value;
 
 // Attributes pgha computes rather than reads.
 constexpr const char* kOutputs[] = {"id", "user_data", "user_data_digest", "cloud_init_volume_name"};
 
 // The machine a state (or plan) describes, found by the UUID it recorded.
-MachineRef RefOf(const Value& state, const Context& ctx) {
-  return {ResolveUri(state, ctx), GetString(state, "id"), GetString(state, "name"),
-          GetString(state, "cloud_init_volume_pool"), GetString(state, "cloud_init_volume_name")};
+MachineRef RefOf(const Reader& state, const Context& ctx) {
+  return {ResolveUri(state.String("uri"), ctx), state.String("id"), state.String("name"),
+          state.String("cloud_init_volume_pool"), state.String("cloud_init_volume_name")};
 }
 
 // The disk formats the domain opens its volumes with: a change by hand shows in the plan.
@@ -29,9 +28,7 @@ Value WithDiskFormats(Value s, const MachineState& m) {
   return s;
 }
 
-std::chrono::milliseconds ShutdownGrace(const Value& state) {
-  return std::chrono::seconds(value::GetInt(state, "shutdown_timeout", 60));
-}
+std::chrono::milliseconds ShutdownGrace(const Reader& state) { return std::chrono::seconds(state.Int("shutdown_timeout")); }
 
 // True when every input the documents depend on is known.
 bool InputsKnown(const Value& planned) {
@@ -50,15 +47,17 @@ Value NullObject(const value::Type& type) {
 }  // namespace
 
 absl::StatusOr<GuestDocuments> MachineResource::Render(const Value& planned) const {
-  auto role = role_->Render(planned);
+  const Reader config(schema().block, planned);
+  auto role = role_->Render(config);
   if (!role.ok()) return role.status();
-  return RenderGuest(planned, *role, GetString(planned, "data_volume_id").empty() ? "" : "/dev/vdb");
+  return RenderGuest(config, *role, config.IsSet("data_volume_id") ? "/dev/vdb" : "");
 }
 
 void MachineResource::ValidateConfig(const Value& config, Diagnostics& diags) const {
+  const Reader reader(schema().block, config);
   ValidateVm(config, diags);
-  ValidateGuest(config, diags);
-  role_->Validate(config, diags);
+  ValidateGuest(reader, diags);
+  role_->Validate(reader, diags);
 }
 
 void MachineResource::ModifyPlan(const Context&, const Value& prior, const Value& config, schema::PlannedChange& plan,
@@ -92,7 +91,7 @@ Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnost
     diags.AddError(what, pgha::StrCat("rendering cloud-init failed: ", docs.status().message()));
     return Value::Null(schema().type);
   }
-  auto machine = PrepareMachine(planned, ctx);
+  auto machine = PrepareMachine(Reader(schema().block, planned), ctx);
   if (!machine.ok()) {
     diags.AddError(what, std::string(machine.status().message()));
     return Value::Null(schema().type);
@@ -108,7 +107,7 @@ Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnost
 }
 
 Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics& diags) const {
-  auto machine = ReadMachine(RefOf(state, ctx));
+  auto machine = ReadMachine(RefOf(Reader(schema().block, state), ctx));
   if (!machine.ok()) {
     diags.AddError(pgha::StrCat("Cannot read the ", role_->noun(), " VM"), std::string(machine.status().message()));
     return state;
@@ -129,18 +128,20 @@ Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics&
 
 Value MachineResource::Update(const Context& ctx, const Value& prior, const Value& planned, Diagnostics& diags) const {
   const std::string what = pgha::StrCat("Cannot update the ", role_->noun(), " VM");
-  MachineRef ref = RefOf(prior, ctx);
-  const bool running = GetBool(planned, "running", true);
+  const Reader before(schema().block, prior);
+  const Reader after(schema().block, planned);
+  MachineRef ref = RefOf(before, ctx);
+  const bool running = after.Bool("running");
   Value out = planned;
   const Value& digest = planned.GetAttr("user_data_digest");
-  if (!digest.IsKnown() || digest.AsString() != GetString(prior, "user_data_digest")) {
+  if (!digest.IsKnown() || digest.AsString() != before.String("user_data_digest")) {
     auto docs = Render(planned);
     if (!docs.ok()) {
       diags.AddError(what, pgha::StrCat("rendering cloud-init failed: ", docs.status().message()));
       return prior;
     }
-    const bool restart = running && GetString(planned, "apply_cloud_init_changes", "next_boot") == "reboot";
-    auto replaced = ReplaceSeed(ref, docs->seed, restart, ShutdownGrace(planned), ctx.cancel);
+    const bool restart = running && after.String("apply_cloud_init_changes") == "reboot";
+    auto replaced = ReplaceSeed(ref, docs->seed, restart, ShutdownGrace(after), ctx.cancel);
     if (!replaced.ok()) {
       diags.AddError(what, std::string(replaced.message()));
       return prior;
@@ -148,7 +149,7 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
     out = out.WithAttr("user_data", Value::String(docs->seed.user_data));
     out = out.WithAttr("user_data_digest", Value::String(docs->digest));
   }
-  auto status = UpdateMachine(ref, running, GetBool(planned, "autostart", true), ShutdownGrace(planned), ctx.cancel);
+  auto status = UpdateMachine(ref, running, after.Bool("autostart"), ShutdownGrace(after), ctx.cancel);
   if (!status.ok()) {
     diags.AddError(what, std::string(status.message()));
     return prior;
@@ -157,7 +158,8 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
 }
 
 void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics& diags) const {
-  auto status = DeleteMachine(RefOf(state, ctx), ShutdownGrace(state), ctx.cancel);
+  const Reader reader(schema().block, state);
+  auto status = DeleteMachine(RefOf(reader, ctx), ShutdownGrace(reader), ctx.cancel);
   if (!status.ok()) diags.AddError(pgha::StrCat("Cannot delete the ", role_->noun(), " VM"), std::string(status.message()));
 }
 
@@ -170,7 +172,7 @@ Value MachineResource::Import(const Context& ctx, const std::string& id, Diagnos
     s = s.WithAttr("uri", Value::String(id.substr(0, hash)));
     name = id.substr(hash + 1);
   }
-  const std::string uri = ResolveUri(s, ctx);
+  const std::string uri = ResolveUri(Reader(schema().block, s).String("uri"), ctx);
   auto image = InspectMachine(uri, name);
   if (!image.ok()) {
     diags.AddError(what, absl::IsNotFound(image.status())

@@ -32,25 +32,23 @@ bool IsAddressOrNetwork(const std::string& text) {
   return std::stoi(bits) <= (v4 ? 32 : 128);
 }
 
-// A known number inside an optional block, with the schema's default when unset.
-std::optional<int64_t> KnownInt(const Value& block, const std::string& name, int64_t fallback) {
-  if (block.IsNull()) return fallback;
-  if (!block.IsKnown()) return std::nullopt;
-  const Value& v = block.GetAttr(name);
-  if (v.IsNull()) return fallback;
-  if (!v.IsKnown()) return std::nullopt;
-  return GetInt(block, name, fallback);
+// A known number inside an optional block, with the schema's default when unset; none while unknown.
+std::optional<int64_t> KnownInt(const schema::Reader& block, const std::string& name) {
+  if (block.unknown() || block.IsUnknown(name)) return std::nullopt;
+  return block.Int(name);
 }
 
 class Postgres final : public Role {
  public:
   std::string noun() const override { return "PostgreSQL node"; }
 
-  void Validate(const Value& config, Diagnostics& diags) const override {
+  void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
+    const Value& config = reader.value();
     const Value& patroni = config.GetAttr("patroni");
-    const auto ttl = KnownInt(patroni, "ttl", 30);
-    const auto loop_wait = KnownInt(patroni, "loop_wait", 10);
-    const auto retry = KnownInt(patroni, "retry_timeout", 10);
+    const schema::Reader patroni_reader = reader.Object("patroni");
+    const auto ttl = KnownInt(patroni_reader, "ttl");
+    const auto loop_wait = KnownInt(patroni_reader, "loop_wait");
+    const auto retry = KnownInt(patroni_reader, "retry_timeout");
     if (ttl && loop_wait && retry && *loop_wait + 2 * *retry > *ttl) {
       diags.AddError("Patroni timings do not fit in the TTL",
                      pgha::StrCat("loop_wait + 2 * retry_timeout = ", *loop_wait + 2 * *retry, " exceeds ttl = ", *ttl,
@@ -58,7 +56,7 @@ class Postgres final : public Role {
                                   "as primary. Raise ttl or lower the others."),
                      Path::Of("patroni").Attr("ttl"));
     }
-    const auto sync_count = KnownInt(patroni, "synchronous_node_count", 1);
+    const auto sync_count = KnownInt(patroni_reader, "synchronous_node_count");
     const Value& size = patroni.IsKnown() ? patroni.GetAttr("cluster_size") : Value();
     if (sync_count && size.IsKnown() && *sync_count >= GetInt(patroni, "cluster_size")) {
       diags.AddError("Too many synchronous replicas",
@@ -69,14 +67,6 @@ class Postgres final : public Role {
     }
     const Value& etcd = Attr(config, "etcd");
     if (etcd.IsKnown()) {
-      for (const auto& [a, b] : {std::pair<const char*, const char*>{"username", "password"}, {"client_cert", "client_key"}}) {
-        const Value& first = etcd.GetAttr(a);
-        const Value& second = etcd.GetAttr(b);
-        if (first.IsKnown() != second.IsKnown() && !first.IsUnknown() && !second.IsUnknown()) {
-          diags.AddError("Incomplete etcd credentials", pgha::StrCat("Give etcd.", a, " and etcd.", b, " together."),
-                         Path::Of("etcd").Attr(first.IsNull() ? a : b));
-        }
-      }
       const Value& endpoints = etcd.GetAttr("endpoints");
       if (endpoints.IsWhollyKnown() && !endpoints.IsNull()) {
         if (endpoints.Elements().empty()) {
@@ -143,55 +133,53 @@ class Postgres final : public Role {
                          rest_path, diags);
   }
 
-  absl::StatusOr<RoleOutput> Render(const Value& config) const override {
+  absl::StatusOr<RoleOutput> Render(const schema::Reader& config) const override {
     roles::PatroniNode n;
-    const Value& patroni = Attr(config, "patroni");
-    n.name = GetString(patroni, "name", GetString(config, "name"));
+    const schema::Reader patroni = config.Object("patroni");
+    n.name = patroni.IsSet("name") ? patroni.String("name") : config.String("name");
     n.ip = AdvertisedIp(config);
-    const Value& postgres = Attr(config, "postgres");
-    n.client_networks = GetStrings(postgres, "client_networks");
+    const schema::Reader postgres = config.Object("postgres");
+    n.client_networks = postgres.Strings("client_networks");
     if (n.client_networks.empty()) n.client_networks = {AdvertisedNetwork(config)};
-    n.member_addresses = GetStrings(postgres, "member_addresses");
-    const Value& params = Attr(postgres, "params");
-    if (!params.IsNull()) {
-      for (const auto& [k, v] : params.Entries()) n.parameters.emplace_back(k, v.AsString());
-    }
-    n.superuser_password = GetString(postgres, "superuser_password");
-    n.replicator_password = GetString(postgres, "replicator_password");
-    n.rewind_password = GetString(postgres, "rewind_password");
-    n.ca_cert = GetString(postgres, "ca_cert");
-    n.server_cert = GetString(postgres, "server_cert");
-    n.server_key = GuestKeyPem(postgres, "server_key");
-    const Value& etcd = Attr(config, "etcd");
-    n.etcd_endpoints = GetStrings(etcd, "endpoints");
-    n.etcd_ca_cert = GetString(etcd, "ca_cert");
-    n.etcd_username = GetString(etcd, "username");
-    n.etcd_password = GetString(etcd, "password");
-    n.etcd_client_cert = GetString(etcd, "client_cert");
-    n.etcd_client_key = GuestKeyPem(etcd, "client_key");
-    n.scope = GetString(patroni, "scope", "pgha");
-    n.namespace_ = GetString(patroni, "namespace", "/service/");
-    n.ttl = GetInt(patroni, "ttl", 30);
-    n.loop_wait = GetInt(patroni, "loop_wait", 10);
-    n.retry_timeout = GetInt(patroni, "retry_timeout", 10);
-    n.primary_start_timeout = GetInt(patroni, "primary_start_timeout", 300);
-    if (value::IsSet(patroni, "primary_stop_timeout")) n.primary_stop_timeout = GetInt(patroni, "primary_stop_timeout");
-    n.watchdog_mode = GetString(patroni, "watchdog", "automatic");
-    n.watchdog_safety_margin = GetInt(patroni, "watchdog_safety_margin", 5);
-    const std::string mode = GetString(patroni, "replication", "synchronous_strict");
+    n.member_addresses = postgres.Strings("member_addresses");
+    n.parameters = postgres.StringMap("params");
+    n.superuser_password = postgres.String("superuser_password");
+    n.replicator_password = postgres.String("replicator_password");
+    n.rewind_password = postgres.String("rewind_password");
+    n.ca_cert = postgres.String("ca_cert");
+    n.server_cert = postgres.String("server_cert");
+    n.server_key = GuestKeyPem(postgres.String("server_key"));
+    const schema::Reader etcd = config.Object("etcd");
+    n.etcd_endpoints = etcd.Strings("endpoints");
+    n.etcd_ca_cert = etcd.String("ca_cert");
+    n.etcd_username = etcd.String("username");
+    n.etcd_password = etcd.String("password");
+    n.etcd_client_cert = etcd.String("client_cert");
+    n.etcd_client_key = GuestKeyPem(etcd.String("client_key"));
+    n.scope = patroni.String("scope");
+    n.namespace_ = patroni.String("namespace");
+    n.ttl = patroni.Int("ttl");
+    n.loop_wait = patroni.Int("loop_wait");
+    n.retry_timeout = patroni.Int("retry_timeout");
+    n.primary_start_timeout = patroni.Int("primary_start_timeout");
+    if (patroni.IsSet("primary_stop_timeout")) n.primary_stop_timeout = patroni.Int("primary_stop_timeout");
+    n.watchdog_mode = patroni.String("watchdog");
+    n.watchdog_safety_margin = patroni.Int("watchdog_safety_margin");
+    const std::string mode = patroni.String("replication");
     n.mode = mode == "asynchronous"  ? roles::ReplicationMode::kAsynchronous
              : mode == "synchronous" ? roles::ReplicationMode::kSynchronous
                                      : roles::ReplicationMode::kSynchronousStrict;
-    n.synchronous_node_count = GetInt(patroni, "synchronous_node_count", 1);
-    n.maximum_lag_on_failover = GetInt(patroni, "maximum_lag_on_failover", 1048576);
-    n.use_pg_rewind = GetBool(patroni, "use_pg_rewind", true);
-    n.rest_username = GetString(patroni, "rest_api_username");
-    n.rest_password = GetString(patroni, "rest_api_password");
-    const Value& rest = Attr(config, "rest_api");
-    const Value& rest_source = rest.IsNull() ? postgres : rest;
-    n.rest_ca_cert = GetString(rest_source, "ca_cert");
-    n.rest_cert = GetString(rest_source, "server_cert");
-    n.rest_key = GuestKeyPem(rest_source, "server_key");
+    n.synchronous_node_count = patroni.Int("synchronous_node_count");
+    n.maximum_lag_on_failover = patroni.Int("maximum_lag_on_failover");
+    n.use_pg_rewind = patroni.Bool("use_pg_rewind");
+    n.rest_username = patroni.String("rest_api_username");
+    n.rest_password = patroni.String("rest_api_password");
+    // Unset, the postgres block's CA, certificate and key serve the REST API too.
+    const schema::Reader rest = config.Object("rest_api");
+    const schema::Reader& rest_source = rest.present() ? rest : postgres;
+    n.rest_ca_cert = rest_source.String("ca_cert");
+    n.rest_cert = rest_source.String("server_cert");
+    n.rest_key = GuestKeyPem(rest_source.String("server_key"));
     auto pieces = roles::RenderPatroni(n);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "patroni", "patroni.service"};

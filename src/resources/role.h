@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "libvirt/domain_spec.h"
 #include "resources/guest.h"
+#include "schema/reader.h"
 #include "value/diagnostics.h"
 #include "value/value.h"
 
@@ -21,9 +22,10 @@ class Role {
   // What the VM is, for messages: "etcd member".
   virtual std::string noun() const = 0;
   // Rules beyond the schema's validators, on a config that may hold unknowns.
-  virtual void Validate(const value::Value& config, value::Diagnostics& diags) const = 0;
+  // Defaults come from `config`'s schema; config.value() holds the unknowns.
+  virtual void Validate(const schema::Reader& config, value::Diagnostics& diags) const = 0;
   // The role's pieces from a wholly known configuration.
-  virtual absl::StatusOr<RoleOutput> Render(const value::Value& config) const = 0;
+  virtual absl::StatusOr<RoleOutput> Render(const schema::Reader& config) const = 0;
   // Devices the role needs on its VM (a watchdog, for instance).
   virtual void AdjustDomain(libvirt::DomainSpec&) const {}
 };

@@ -14,8 +14,8 @@ using value::GetString;
 using value::Path;
 using value::Value;
 
-std::string ResolveUri(const Value& state, const Context& ctx) {
-  std::string uri = GetString(state, "uri");
+std::string ResolveUri(const std::string& resource_uri, const Context& ctx) {
+  std::string uri = resource_uri;
   if (uri.empty()) uri = GetString(ctx.provider_config, "uri");
   if (uri.empty()) {
     const char* env = std::getenv("LIBVIRT_DEFAULT_URI");
@@ -32,18 +32,6 @@ void ValidateVm(const Value& config, Diagnostics& diags) {
                    "Give the VM at least one network_interface (a libvirt network) or macvtap_interface block: the "
                    "first one is the address the service advertises.",
                    Path::Of("network_interface"));
-  }
-  const auto& nics = Elements(config, "network_interface");
-  for (size_t i = 0; i < nics.size(); ++i) {
-    const Value& nic = nics[i];
-    const Value& name = nic.GetAttr("network_name");
-    const Value& id = nic.GetAttr("network_id");
-    if (name.IsKnown() && id.IsKnown() && !(name.IsNull() ^ id.IsNull())) {
-      diags.AddError("Give network_name or network_id",
-                     "Each network_interface names its libvirt network by network_name or by network_id, not both "
-                     "and not neither.",
-                     Path::Of("network_interface").Index(static_cast<int64_t>(i)));
-    }
   }
   for (const char* kind : {"network_interface", "macvtap_interface"}) {
     const auto& blocks = Elements(config, kind);
@@ -65,29 +53,32 @@ void ValidateVm(const Value& config, Diagnostics& diags) {
   }
 }
 
+std::string DefaultSeedVolumeName(const std::string& vm_name) { return vm_name + "-cloud-init.iso"; }
+
 void PlanVmDefaults(const Value& config, Value& planned) {
   const Value& name = config.GetAttr("name");
   if (config.GetAttr("cloud_init_volume_name").IsNull() && planned.GetAttr("cloud_init_volume_name").IsUnknown() &&
       name.IsKnown()) {
-    planned = planned.WithAttr("cloud_init_volume_name", Value::String(name.AsString() + "-cloud-init.iso"));
+    planned = planned.WithAttr("cloud_init_volume_name", Value::String(DefaultSeedVolumeName(name.AsString())));
   }
 }
 
-absl::StatusOr<MachineSpec> PrepareMachine(const Value& planned, const Context& ctx) {
+absl::StatusOr<MachineSpec> PrepareMachine(const schema::Reader& planned, const Context& ctx) {
   MachineSpec m;
-  const std::string name = GetString(planned, "name");
-  m.uri = ResolveUri(planned, ctx);
-  m.seed_pool = GetString(planned, "cloud_init_volume_pool");
-  m.seed_volume = GetString(planned, "cloud_init_volume_name", name + "-cloud-init.iso");
-  m.running = value::GetBool(planned, "running", true);
-  m.autostart = value::GetBool(planned, "autostart", true);
+  const std::string name = planned.String("name");
+  m.uri = ResolveUri(planned.String("uri"), ctx);
+  m.seed_pool = planned.String("cloud_init_volume_pool");
+  m.seed_volume = planned.IsSet("cloud_init_volume_name") ? planned.String("cloud_init_volume_name")
+                                                          : DefaultSeedVolumeName(name);
+  m.running = planned.Bool("running");
+  m.autostart = planned.Bool("autostart");
 
   libvirt::DomainSpec& d = m.domain;
   d.name = name;
-  d.type = GetString(planned, "domain_type", "kvm");
-  d.memory_mib = value::GetInt(planned, "memory", 8192);
-  d.vcpus = value::GetInt(planned, "vcpus", 2);
-  const std::string model = GetString(planned, "cpu_model");
+  d.type = planned.String("domain_type");
+  d.memory_mib = planned.Int("memory");
+  d.vcpus = planned.Int("vcpus");
+  const std::string model = planned.String("cpu_model");
   if (!model.empty()) {
     d.cpu_mode = "custom";
     d.cpu_model = model;
@@ -95,10 +86,10 @@ absl::StatusOr<MachineSpec> PrepareMachine(const Value& planned, const Context& 
     d.cpu_mode = d.type == "kvm" ? "host-passthrough" : "custom";
   }
   if (d.type == "qemu") d.tcg_tb_cache_mib = 128;  // qemu's 1 GiB default doubles each guest's RSS
-  d.kernel = GetString(planned, "kernel");
-  d.initrd = GetString(planned, "initrd");
-  d.cmdline = GetString(planned, "cmdline");
-  d.console_log = GetString(planned, "console_log");
+  d.kernel = planned.String("kernel");
+  d.initrd = planned.String("initrd");
+  d.cmdline = planned.String("cmdline");
+  d.console_log = planned.String("console_log");
   d.description = "Managed by Terraform through pgha.";
 
   auto conn = libvirt::Connection::Open(m.uri);
@@ -106,14 +97,14 @@ absl::StatusOr<MachineSpec> PrepareMachine(const Value& planned, const Context& 
   const char* letters = "bcdefgh";
   size_t disk_index = 0;
   for (const auto& [attr, format_attr] : {std::pair{"volume_id", "volume_format"}, {"data_volume_id", "data_volume_format"}}) {
-    const std::string key = GetString(planned, attr);
+    const std::string key = planned.String(attr);
     if (key.empty()) continue;
     auto ref = conn->ResolveVolume(key);
     if (!ref.ok()) return absl::Status(ref.status().code(), pgha::StrCat(attr, ": ", ref.status().message()));
     // The declared format, never libvirt's probe of the volume's bytes: a guest
     // that writes a qcow2 header naming a backing file onto its raw disk must
     // not make qemu open (and libvirt chown) that host file at the next create.
-    const std::string format = GetString(planned, format_attr);
+    const std::string format = planned.String(format_attr);
     d.disks.push_back({libvirt::DiskSpec::Device::kDisk, ref->path, format,
                        disk_index == 0 ? "vda" : pgha::StrCat("vd", std::string(1, letters[disk_index - 1])),
                        "virtio", false});
@@ -122,20 +113,20 @@ absl::StatusOr<MachineSpec> PrepareMachine(const Value& planned, const Context& 
 
   size_t nic_index = 0;
   for (const char* kind : {"network_interface", "macvtap_interface"}) {
-    for (const auto& block : Elements(planned, kind)) {
+    for (const auto& block : planned.Objects(kind)) {
       libvirt::InterfaceSpec nic;
       nic.mac = InterfaceMac(block, name, nic_index);
       if (std::string(kind) == "network_interface") {
         nic.kind = libvirt::InterfaceSpec::Kind::kNetwork;
-        nic.network = GetString(block, "network_name");
+        nic.network = block.String("network_name");
         if (nic.network.empty()) {
-          auto net = conn->NetworkNameByUuid(GetString(block, "network_id"));
+          auto net = conn->NetworkNameByUuid(block.String("network_id"));
           if (!net.ok()) return net.status();
           nic.network = *net;
         }
       } else {
         nic.kind = libvirt::InterfaceSpec::Kind::kMacvtap;
-        nic.host_device = GetString(block, "interface");
+        nic.host_device = block.String("interface");
       }
       d.interfaces.push_back(nic);
       ++nic_index;

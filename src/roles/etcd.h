@@ -26,12 +26,13 @@ struct EtcdMember {
   std::string ip;  // the advertised address
   std::vector<std::pair<std::string, std::string>> initial_members;  // name, ip
   std::string initial_token;
-  bool is_initializing = true;
-  std::string auto_compaction_mode = "revision";
-  std::string auto_compaction_retention = "1000";
-  int64_t space_quota = int64_t{8} << 30;
+  // No defaults here: the schema (schemas/) holds them, and the resource reads them through it.
+  bool is_initializing = false;
+  std::string auto_compaction_mode;
+  std::string auto_compaction_retention;
+  int64_t space_quota = 0;
   bool grpc_gateway_enabled = false;
-  bool client_cert_auth = true;
+  bool client_cert_auth = false;
   bool bootstrap_auth = false;
   std::string root_password;
   std::vector<EtcdUser> users;

@@ -22,9 +22,9 @@ struct LoadBalancer {
   std::vector<BackendNode> nodes;  // static list; when empty, DNS below
   std::string domain;              // resolves to every node
   std::vector<std::string> nameservers;
-  int64_t max_nodes = 3;
+  int64_t max_nodes = 0;  // defaults live in schemas/
   std::string patroni_ca_cert, client_cert, client_key;
-  std::string connect_timeout = "5s", check_timeout = "5s", idle_timeout = "30m";
+  std::string connect_timeout, check_timeout, idle_timeout;
 };
 
 absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb);

@@ -22,12 +22,12 @@ struct Chrony {
   std::vector<TimeSource> servers;
   std::vector<TimeSource> pools;
   std::optional<std::string> makestep_threshold;  // seconds, as written by the user
-  int64_t makestep_limit = 3;
+  int64_t makestep_limit = 0;
 };
 
 struct FluentBitForward {
   std::string host;
-  int64_t port = 24224;
+  int64_t port = 0;
   std::string self_hostname;
   std::string shared_key;
   std::string ca_cert;
@@ -42,14 +42,14 @@ struct FluentBitEtcdSource {
 struct FluentBit {
   std::string service_tag;
   std::string service_unit;  // e.g. etcd.service
-  std::string node_exporter_tag = "node-exporter";
+  std::string node_exporter_tag;
   std::string buffer_total_limit_size;  // empty: memory buffering only
   std::optional<FluentBitForward> forward;
   std::optional<FluentBitEtcdSource> dynamic_config;
 };
 
 struct NodeExporter {
-  std::string listen_address = ":9100";
+  std::string listen_address;
 };
 
 struct HostAgents {

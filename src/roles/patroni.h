@@ -32,17 +32,19 @@ struct PatroniNode {
   std::string etcd_ca_cert, etcd_username, etcd_password, etcd_client_cert, etcd_client_key;
 
   // Patroni
-  std::string scope = "pgha";
-  std::string namespace_ = "/service/";
-  int64_t ttl = 30, loop_wait = 10, retry_timeout = 10;
-  int64_t primary_start_timeout = 300;
+  // Settings without defaults here: the schema (schemas/) holds them, and the
+  // resource reads them through it.
+  std::string scope;
+  std::string namespace_;
+  int64_t ttl = 0, loop_wait = 0, retry_timeout = 0;
+  int64_t primary_start_timeout = 0;
   std::optional<int64_t> primary_stop_timeout;
-  int64_t watchdog_safety_margin = 5;
-  std::string watchdog_mode = "automatic";
-  ReplicationMode mode = ReplicationMode::kSynchronousStrict;
-  int64_t synchronous_node_count = 1;
-  int64_t maximum_lag_on_failover = 1048576;
-  bool use_pg_rewind = true;
+  int64_t watchdog_safety_margin = 0;
+  std::string watchdog_mode;
+  ReplicationMode mode = ReplicationMode::kSynchronousStrict;  // the safe one, should a caller forget
+  int64_t synchronous_node_count = 0;
+  int64_t maximum_lag_on_failover = 0;
+  bool use_pg_rewind = false;
   std::string rest_ca_cert, rest_cert, rest_key;
   // Where superuser, rewind and replication logins may come from (IP or
   // CIDR); empty: from client_networks.

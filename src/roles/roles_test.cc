@@ -116,6 +116,9 @@ TEST(HaproxyRole, StaticNodesAndDns) {
   lb.nodes = {{"pg-1", "10.0.0.21"}, {"pg-2", "10.0.0.22"}};
   lb.client_cert = "CERT";
   lb.client_key = "KEY\n";
+  lb.max_nodes = 3;
+  lb.connect_timeout = lb.check_timeout = "5s";
+  lb.idle_timeout = "30m";
   auto out = RenderHaproxy(lb);
   ASSERT_TRUE(out.ok()) << out.status();
   const std::string& cfg = Find(*out, "/etc/haproxy/haproxy.cfg")->content;
@@ -151,6 +154,7 @@ TEST(HostAgents, ChronyFluentBitAndExporter) {
   FluentBit fb;
   fb.service_tag = "etcd";
   fb.service_unit = "etcd.service";
+  fb.node_exporter_tag = "node-exporter";
   fb.forward = FluentBitForward{"logs.example", 24224, "etcd-1", "k3y", "CA"};
   agents.fluentbit = fb;
   auto out = RenderHostAgents(agents);

@@ -1,13 +1,24 @@
 #include "value/accessors.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace pgha::value {
 namespace {
 const Value* Known(const Value& obj, const std::string& name) {
   if (!obj.IsKnown()) return nullptr;
   auto it = obj.Entries().find(name);
-  if (it == obj.Entries().end() || !it->second.IsKnown()) return nullptr;
+  if (it == obj.Entries().end()) {
+    // Terraform sends every attribute of an object, null when unset: a missing
+    // name is a misspelling in our code, and no test may pass with one.
+    if (obj.type().kind() == Type::Kind::kObject) {
+      std::fprintf(stderr, "pgha: internal error: reading \"%s\", which the object does not have\n", name.c_str());
+      std::abort();
+    }
+    return nullptr;
+  }
+  if (!it->second.IsKnown()) return nullptr;
   return &it->second;
 }
 }  // namespace

@@ -1,5 +1,7 @@
-// Small readers for object attributes, for code that consumes known
-// configuration or state (resources). Null reads as the fallback.
+// Small readers for object attributes, for checks on configurations that may
+// hold unknowns (rendering reads through schema::Reader, which knows the
+// defaults). Null or unknown reads as the fallback; a name the object does
+// not have aborts, so a misspelling cannot pass a test.
 #pragma once
 
 #include <cstdint>

@@ -78,6 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   n.parameters = {{parts[4], parts[5]}};
   n.etcd_endpoints = {"10.0.0.11:2379"};
   n.etcd_password = parts[1];
+  n.rest_username = "api";
+  n.rest_password = parts[2];
   auto pieces = pgha::roles::RenderPatroni(n);
   if (!pieces.ok()) return 0;
   const auto* config = FileAt(*pieces, "/etc/patroni/config.yml");
@@ -87,6 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(doc["postgresql"]["authentication"]["superuser"]["password"].as<std::string>() == parts[0]);
     Check(doc["postgresql"]["authentication"]["replication"]["password"].as<std::string>() == parts[1]);
     Check(doc["bootstrap"]["dcs"]["postgresql"]["parameters"][parts[4]].as<std::string>() == parts[5]);
+    Check(doc["restapi"]["authentication"]["password"].as<std::string>() == parts[2]);
   } catch (const YAML::Exception& e) {
     std::fprintf(stderr, "fuzz_roles: Patroni's config does not parse: %s\n", e.what());
     std::abort();
