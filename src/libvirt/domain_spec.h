@@ -13,7 +13,7 @@ struct DiskSpec {
   enum class Device { kDisk, kCdrom };
   Device device = Device::kDisk;
   std::string source_file;  // a volume's path on the host
-  std::string format = "qcow2";
+  std::string format;  // qcow2, raw: what the volume is declared as, never probed
   std::string target_dev;   // vda, vdb, sda...
   std::string bus = "virtio";
   bool read_only = false;
@@ -27,14 +27,15 @@ struct InterfaceSpec {
   std::string mac;          // empty: libvirt picks one
 };
 
+// No defaults here: the resources fill every field from their schema (schemas/).
 struct DomainSpec {
   std::string name;
   // "kvm" where hardware virtualisation works; "qemu" (TCG) everywhere else.
-  std::string type = "kvm";
-  int64_t memory_mib = 8192;
-  int64_t vcpus = 2;
-  // "host-passthrough" (KVM), or a named model such as "qemu64" for TCG.
-  std::string cpu_mode = "host-passthrough";
+  std::string type;
+  int64_t memory_mib = 0;
+  int64_t vcpus = 0;
+  // "host-passthrough" (KVM), or "custom" with a named model such as "qemu64" for TCG.
+  std::string cpu_mode;
   std::string cpu_model;
   // Direct kernel boot when set; otherwise the first disk boots.
   std::string kernel, initrd, cmdline;

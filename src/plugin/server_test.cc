@@ -137,6 +137,10 @@ std::vector<std::string> PluginEnv(const std::string& client_cert = "") {
   std::vector<std::string> env = {std::string(kMagicCookieKey) + "=" + std::string(kMagicCookieValue),
                                   "PLUGIN_PROTOCOL_VERSIONS=5,6", "PATH=/usr/bin:/bin", "TMPDIR=/tmp"};
   if (!client_cert.empty()) env.push_back("PLUGIN_CLIENT_CERT=" + client_cert);
+  // The sanitizers' settings reach the provider too (scripts/tsan sends its reports to files).
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
+    if (const char* v = std::getenv(name)) env.push_back(std::string(name) + "=" + v);
+  }
   return env;
 }
 

@@ -128,7 +128,8 @@ std::pair<std::string, std::string> Certificate(const std::string& cn, const std
 // The peer port admits one name; the member's own certificate must carry it, and one of the two
 // ways to name it must be chosen (etcd refuses both, and neither would admit any CA-signed certificate).
 TEST_F(EtcdMemberTest, PeersAreAdmittedByOneSharedName) {
-  const auto [cert, key] = Certificate("etcd-member", "peers.etcd.internal");
+  const auto issued = Certificate("etcd-member", "peers.etcd.internal");
+  const std::string cert = issued.first, key = issued.second;
   auto errors = [&](const std::string& peer_settings) {
     nlohmann::json tls = {{"ca_cert", cert}, {"server_cert", cert}, {"server_key", key}};
     const nlohmann::json peer = nlohmann::json::parse(peer_settings);

@@ -40,9 +40,12 @@ absl::StatusOr<Registry> Registry::Build(const schema::Catalog& catalog) {
   };
   std::map<std::string, DataSourceFactory> data_sources;
   // Each role gives a resource and a data source rendering the same documents.
-  for (const auto& [name, role] : {std::pair<std::string, std::shared_ptr<const Role>>{"pgha_etcd_member", EtcdRole()},
-                                   {"pgha_postgres_node", PostgresRole()},
-                                   {"pgha_haproxy_lb", HaproxyRole()}}) {
+  for (const auto& [name, shared_role] :
+       {std::pair<std::string, std::shared_ptr<const Role>>{"pgha_etcd_member", EtcdRole()},
+        {"pgha_postgres_node", PostgresRole()},
+        {"pgha_haproxy_lb", HaproxyRole()}}) {
+    // A copy to capture: clang 14 cannot capture a structured binding.
+    const std::shared_ptr<const Role> role = shared_role;
     resources.emplace(name, [role](const schema::Schema& s) { return std::make_shared<MachineResource>(s, role); });
     data_sources.emplace(name + "_cloud_init",
                          [role](const schema::Schema& s) { return std::make_shared<CloudInitDataSource>(s, role); });
