@@ -1,6 +1,5 @@
 #include "resources/etcd_member.h"
 
-#include <set>
 
 #include "base/strings.h"
 #include "resources/cert_checks.h"
@@ -26,15 +25,11 @@ class Etcd final : public Role {
     const Value& config = reader.value();
     const Value& cluster = Attr(config, "cluster");
     const Value& members = Attr(cluster, "initial_members");
+    // Unique member and user names are schema rules (unique_by in schemas/fragments/etcd_role.json).
     if (members.IsWhollyKnown() && !members.IsNull()) {
-      std::set<std::string> names;
       bool self = false;
       for (size_t i = 0; i < members.Elements().size(); ++i) {
         const std::string name = GetString(members.Elements()[i], "name");
-        if (!names.insert(name).second) {
-          diags.AddError("Duplicate member name", pgha::StrCat("\"", name, "\" appears twice in initial_members."),
-                         Path::Of("cluster").Attr("initial_members").Index(static_cast<int64_t>(i)).Attr("name"));
-        }
         self |= config.GetAttr("name").IsKnown() && name == config.GetAttr("name").AsString();
       }
       if (config.GetAttr("name").IsKnown() && !self && GetBool(cluster, "is_initializing")) {
@@ -118,14 +113,11 @@ class Etcd final : public Role {
       }
     }
     if (users.IsWhollyKnown() && !users.IsNull()) {
-      std::set<std::string> names;
       for (size_t i = 0; i < users.Elements().size(); ++i) {
         const std::string name = GetString(users.Elements()[i], "name");
         const Path at = Path::Of("authentication_bootstrap").Attr("users").Index(static_cast<int64_t>(i)).Attr("name");
         if (name == "root") {
           diags.AddError("root is created already", "Give root's password in root_password instead.", at);
-        } else if (!names.insert(name).second) {
-          diags.AddError("Duplicate user", pgha::StrCat("\"", name, "\" appears twice in users."), at);
         } else if (name.find_first_of(" \t\r\n:") != std::string::npos) {
           diags.AddError("Invalid user name", "etcd user names here may not hold spaces or colons.", at);
         }

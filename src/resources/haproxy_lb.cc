@@ -1,6 +1,5 @@
 #include "resources/haproxy_lb.h"
 
-#include <set>
 
 #include "base/strings.h"
 #include "resources/cert_checks.h"
@@ -24,25 +23,11 @@ class Haproxy final : public Role {
     const Value& config = reader.value();
     const Value& h = Attr(config, "haproxy");
     if (!h.IsKnown()) return;
+    // One of postgres_nodes and postgres_domain, name servers with the domain, unique node
+    // names: schema rules (schemas/fragments/haproxy_role.json).
     const Value& nodes = h.GetAttr("postgres_nodes");
-    const Value& domain = h.GetAttr("postgres_domain");
-    const Value& nameservers = h.GetAttr("postgres_nameserver_ips");
-    if (domain.IsKnown() && nameservers.IsNull()) {
-      diags.AddError("No name server", "postgres_domain needs postgres_nameserver_ips to resolve it.",
-                     Path::Of("haproxy").Attr("postgres_nameserver_ips"));
-    }
-    if (nodes.IsWhollyKnown() && !nodes.IsNull()) {
-      std::set<std::string> names;
-      if (nodes.Elements().empty()) {
-        diags.AddError("No PostgreSQL node", "postgres_nodes lists no node.", Path::Of("haproxy").Attr("postgres_nodes"));
-      }
-      for (size_t i = 0; i < nodes.Elements().size(); ++i) {
-        const std::string name = GetString(nodes.Elements()[i], "name");
-        if (!names.insert(name).second) {
-          diags.AddError("Duplicate node name", pgha::StrCat("\"", name, "\" appears twice in postgres_nodes."),
-                         Path::Of("haproxy").Attr("postgres_nodes").Index(static_cast<int64_t>(i)).Attr("name"));
-        }
-      }
+    if (nodes.IsWhollyKnown() && !nodes.IsNull() && nodes.Elements().empty()) {
+      diags.AddError("No PostgreSQL node", "postgres_nodes lists no node.", Path::Of("haproxy").Attr("postgres_nodes"));
     }
     const Value& timeouts = h.GetAttr("timeouts");
     if (timeouts.IsKnown()) {

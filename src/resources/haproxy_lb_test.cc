@@ -50,7 +50,12 @@ TEST_F(HaproxyLbTest, NodesComeAsAListOrADomainNeverBoth) {
   std::string no_nameserver = domain;
   no_nameserver.replace(no_nameserver.find(R"(, "postgres_nameserver_ips": ["10.0.0.1"])"),
                         std::string(R"(, "postgres_nameserver_ips": ["10.0.0.1"])").size(), "");
-  EXPECT_TRUE(Contains(Diagnose(lb(), Config(lb(), no_nameserver)), "No name server @ haproxy.postgres_nameserver_ips"));
+  EXPECT_TRUE(Contains(Diagnose(lb(), Config(lb(), no_nameserver)),
+                       "Missing postgres_nameserver_ips @ haproxy.postgres_nameserver_ips"));
+  std::string twice = kMinimal;
+  twice.replace(twice.find(R"("name": "pg-2")"), std::string(R"("name": "pg-2")").size(), R"("name": "pg-1")");
+  EXPECT_TRUE(Contains(Diagnose(lb(), Config(lb(), twice)),
+                       "Duplicate name in haproxy.postgres_nodes @ haproxy.postgres_nodes[1].name"));
   std::string bad_timeout = kMinimal;
   bad_timeout.insert(bad_timeout.find(R"("patroni_ca_cert")"), R"("timeouts": {"idle": "ten minutes"}, )");
   EXPECT_TRUE(Contains(Diagnose(lb(), Config(lb(), bad_timeout)), "Invalid timeout @ haproxy.timeouts.idle"));

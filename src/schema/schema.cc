@@ -58,6 +58,10 @@ absl::StatusOr<Validator> ParseValidator(const json& j, std::string_view where) 
     v.kind = Validator::Kind::kPemPrivateKey;
   } else if (key == "not_empty") {
     v.kind = Validator::Kind::kNotEmpty;
+  } else if (key == "unique_by") {
+    v.kind = Validator::Kind::kUniqueBy;
+    if (!arg.is_string()) return Error(where, "unique_by names one nested attribute");
+    v.choices = {arg.get<std::string>()};
   } else {
     return Error(where, pgha::StrCat("unknown validator \"", key, "\""));
   }
@@ -135,6 +139,13 @@ absl::StatusOr<std::vector<Attribute>> ParseAttributes(const json& list, const s
     for (const auto& v : a.value("validators", json::array())) {
       auto parsed = ParseValidator(v, here);
       if (!parsed.ok()) return parsed.status();
+      if (parsed->kind == Validator::Kind::kUniqueBy) {
+        bool found = false;
+        if (attr.nested && (attr.nested->nesting == Nesting::kList || attr.nested->nesting == Nesting::kSet)) {
+          for (const auto& na : attr.nested->attributes) found |= na.name == parsed->choices[0];
+        }
+        if (!found) return Error(here, "unique_by needs a list or set of nested objects with that attribute");
+      }
       attr.validators.push_back(*std::move(parsed));
     }
     out.push_back(std::move(attr));
@@ -161,6 +172,8 @@ absl::StatusOr<Block> ParseBlock(const json& j, const std::string& where) {
       rule.kind = BlockRule::Kind::kAtMostOneOf;
     } else if (key == "together") {
       rule.kind = BlockRule::Kind::kTogether;
+    } else if (key == "requires") {
+      rule.kind = BlockRule::Kind::kRequires;
     } else {
       return Error(where, pgha::StrCat("unknown rule \"", key, "\""));
     }
@@ -233,6 +246,11 @@ std::string BlockRule::Describe() const {
       return pgha::StrCat("at most one of ", list);
     case Kind::kTogether:
       return pgha::StrCat("all or none of ", list);
+    case Kind::kRequires: {
+      std::string rest;
+      for (size_t i = 1; i < names.size(); ++i) pgha::StrAppend(&rest, i > 1 ? ", " : "", "`", names[i], "`");
+      return pgha::StrCat(rest, " with `", names[0], "`");
+    }
   }
   return list;
 }
@@ -257,6 +275,8 @@ std::string Validator::Describe() const {
       return "a PEM-encoded private key (PKCS#1, PKCS#8 or SEC1)";
     case Kind::kNotEmpty:
       return "not empty";
+    case Kind::kUniqueBy:
+      return pgha::StrCat("unique by `", choices[0], "`");
   }
   return "";
 }

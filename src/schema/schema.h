@@ -30,6 +30,7 @@ struct Validator {
     kPemCertificate,  // strings: one or more PEM certificates
     kPemPrivateKey,   // strings: a PEM private key (PKCS#1, PKCS#8 or SEC1)
     kNotEmpty,        // strings: not ""
+    kUniqueBy,        // lists or sets of nested objects: no two share `choices[0]`'s value
   };
   Kind kind;
   std::vector<std::string> choices;
@@ -82,6 +83,7 @@ struct BlockRule {
     kExactlyOneOf,  // exactly one of `names` is set
     kAtMostOneOf,   // at most one of `names` is set
     kTogether,      // all of `names` are set, or none
+    kRequires,      // when names[0] is set, so are the others
   };
   Kind kind;
   std::vector<std::string> names;

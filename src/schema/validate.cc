@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <map>
+
 #include "base/strings.h"
 #include "absl/strings/str_split.h"
 #include "pki/pem.h"
@@ -39,9 +41,33 @@ void ValidateNestedObject(const std::vector<Attribute>& attrs, const Value& obj,
   for (const auto& a : attrs) ValidateAttribute(a, obj.GetAttr(a.name), path.Attr(a.name), diags);
 }
 
+// unique_by: the second element with a value already seen is reported, at that value.
+void ValidateUnique(const Attribute& attr, const Value& list, const Path& path, value::Diagnostics& diags) {
+  for (const auto& validator : attr.validators) {
+    if (validator.kind != Validator::Kind::kUniqueBy) continue;
+    const std::string& field = validator.choices[0];
+    std::map<std::string, size_t> seen;
+    for (size_t i = 0; i < list.Elements().size(); ++i) {
+      const Value& element = list.Elements()[i];
+      if (!element.IsKnown()) continue;
+      const Value& key = element.GetAttr(field);
+      if (!key.IsKnown() || !key.IsWhollyKnown()) continue;
+      const std::string text = key.type().kind() == value::Type::Kind::kString ? key.AsString() : key.DebugString();
+      auto [it, inserted] = seen.emplace(text, i);
+      if (!inserted) {
+        diags.AddError(pgha::StrCat("Duplicate ", field, " in ", path.ToString()),
+                       pgha::StrCat("\"", text, "\" appears in elements ", it->second, " and ", i, "; each ", field,
+                                    " must be unique."),
+                       path.Index(static_cast<int64_t>(i)).Attr(field));
+      }
+    }
+  }
+}
+
 void ValidatePrimitive(const Attribute& attr, const Value& v, const Path& path, value::Diagnostics& diags) {
   if (!v.IsKnown()) return;
   for (const auto& validator : attr.validators) {
+    if (validator.kind == Validator::Kind::kUniqueBy) continue;  // on the whole list: ValidateUnique
     std::string problem = CheckValidator(validator, v);
     if (!problem.empty()) {
       diags.AddError(pgha::StrCat("Invalid value for ", path.ToString()),
@@ -62,9 +88,11 @@ void ValidateAttribute(const Attribute& attr, const Value& v, const Path& path, 
         for (size_t i = 0; i < v.Elements().size(); ++i) {
           ValidateNestedObject(attr.nested->attributes, v.Elements()[i], path.Index(static_cast<int64_t>(i)), diags);
         }
+        ValidateUnique(attr, v, path, diags);
         return;
       case Nesting::kSet:
         for (const auto& e : v.Elements()) ValidateNestedObject(attr.nested->attributes, e, path, diags);
+        ValidateUnique(attr, v, path, diags);
         return;
       case Nesting::kMap:
         for (const auto& [k, e] : v.Entries()) ValidateNestedObject(attr.nested->attributes, e, path.Key(k), diags);
@@ -118,6 +146,16 @@ void ValidateRules(const Block& block, const Value& obj, const Path& path, value
     }
     if (unknown) continue;
     const size_t count = set.size();
+    if (rule.kind == BlockRule::Kind::kRequires) {
+      if (obj.GetAttr(rule.names[0]).IsNull()) continue;
+      for (size_t i = 1; i < rule.names.size(); ++i) {
+        if (!obj.GetAttr(rule.names[i]).IsNull()) continue;
+        diags.AddError(pgha::StrCat("Missing ", rule.names[i]),
+                       pgha::StrCat("Give ", rule.Describe(), "; `", rule.names[i], "` is not set."),
+                       path.Attr(rule.names[i]));
+      }
+      continue;
+    }
     const bool ok = rule.kind == BlockRule::Kind::kExactlyOneOf  ? count == 1
                     : rule.kind == BlockRule::Kind::kAtMostOneOf ? count <= 1
                                                                  : (count == 0 || count == rule.names.size());
@@ -206,6 +244,8 @@ std::string CheckValidator(const Validator& validator, const Value& v) {
     }
     case Validator::Kind::kNotEmpty:
       return v.AsString().empty() ? "it is empty" : "";
+    case Validator::Kind::kUniqueBy:
+      return "";  // a rule over the whole list: ValidateUnique
   }
   return "";
 }

@@ -1,6 +1,7 @@
 #include "schema/validate.h"
 
 #include "gtest/gtest.h"
+#include "value/json_codec.h"
 
 namespace pgha::schema {
 namespace {
@@ -119,6 +120,35 @@ TEST(Validate, BlockRulesNameTheAttributeToChange) {
                                       "tls.key: Give all or none of `cert`, `key`; only `cert` is set."}));
   // An unknown value may settle the rule either way: nothing is said yet.
   EXPECT_TRUE(check(Value::Unknown(value::Type::String()), a, a, Value::Unknown(value::Type::String())).empty());
+}
+
+TEST(Validate, UniqueByAndRequires) {
+  Schema s = ParseSchema(R"({
+    "name": "x", "kind": "resource", "description": "d",
+    "rules": [{"requires": ["domain", "nameservers"]}],
+    "attributes": [
+      {"name": "domain", "type": "string", "optional": true, "description": "d"},
+      {"name": "nameservers", "type": ["list", "string"], "optional": true, "description": "d"},
+      {"name": "nodes", "optional": true, "description": "d", "validators": [{"unique_by": "name"}],
+       "nested": {"nesting": "list", "attributes": [{"name": "name", "type": "string", "required": true, "description": "d"}]}}
+    ]})").value();
+  auto check = [&](const std::string& json) {
+    value::Diagnostics diags;
+    ValidateConfig(s.block, value::DecodeJsonText(json, s.type).value(), diags);
+    std::vector<std::string> out;
+    for (const auto& d : diags.items()) out.push_back(d.summary + " @ " + d.path->ToString());
+    return out;
+  };
+  EXPECT_TRUE(check(R"({"domain": "pg.internal", "nameservers": ["10.0.0.1"], "nodes": [{"name": "a"}, {"name": "b"}]})").empty());
+  EXPECT_TRUE(check(R"({"nodes": []})").empty());
+  EXPECT_EQ(check(R"({"domain": "pg.internal"})"), std::vector<std::string>{"Missing nameservers @ nameservers"});
+  EXPECT_EQ(check(R"({"nodes": [{"name": "a"}, {"name": "b"}, {"name": "a"}]})"),
+            std::vector<std::string>{"Duplicate name in nodes @ nodes[2].name"});
+  // unique_by must name an attribute of the nested objects.
+  EXPECT_FALSE(ParseSchema(R"({"name": "x", "kind": "resource", "description": "d", "attributes": [
+      {"name": "nodes", "optional": true, "description": "d", "validators": [{"unique_by": "nmae"}],
+       "nested": {"nesting": "list", "attributes": [{"name": "name", "type": "string", "required": true, "description": "d"}]}}]})")
+                   .ok());
 }
 
 TEST(Validate, RulesMustNameOptionalAttributesOfTheirBlock) {

@@ -275,8 +275,10 @@ def test_rules_users_get_wrong_are_caught_at_plan_time(workspace, tmp_path):
     out = ws.run("plan", "-input=false", expect=1).stderr
     for needle in ("Patroni timings do not fit in the TTL", "Too many synchronous replicas",
                    "Invalid etcd endpoint", "Certificate must not have a common name",
-                   "Give exactly one of `postgres_nodes`, `postgres_domain`", "Invalid timeout", "Duplicate member name",
-                   "root is created already", "Password holds whitespace", "Duplicate user",
+                   "Give exactly one of `postgres_nodes`, `postgres_domain`", "Invalid timeout",
+                   "Duplicate name in cluster.initial_members",
+                   "root is created already", "Password holds whitespace",
+                   "Duplicate name in authentication_bootstrap.users",
                    # The etcd member names neither peer_allowed_cn nor peer_allowed_hostname.
                    "Invalid combination in tls", "Give exactly one of `peer_allowed_cn`, `peer_allowed_hostname`"):
         assert needle in out, f"missing diagnostic {needle!r} in:\n{out}"
