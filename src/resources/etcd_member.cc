@@ -131,7 +131,7 @@ class Etcd final : public Role {
     // The certificate should cover the advertised address and 127.0.0.1 (auth bootstrap dials it).
     const Value& tls = Attr(config, "tls");
     if (tls.IsKnown()) {
-      for (const std::string& addr : {AdvertisedIp(config), std::string("127.0.0.1")}) {
+      for (const std::string& addr : {AdvertisedIp(reader), std::string("127.0.0.1")}) {
         WarnUnlessCoversIp(tls.GetAttr("server_cert"), addr, "etcd peers and clients",
                            Path::Of("tls").Attr("server_cert"), diags);
       }

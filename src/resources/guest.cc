@@ -147,27 +147,13 @@ std::string DocumentsDigest(const cloudinit::SeedDocuments& seed) {
   return Sha256Hex(seed.user_data + "\n---\n" + seed.network_config);
 }
 
-std::vector<const Value*> InterfaceBlocks(const Value& config) {
-  std::vector<const Value*> out;
-  for (const char* kind : {"network_interface", "macvtap_interface"}) {
-    if (config.IsKnown() && !config.Entries().contains(kind)) continue;  // the data sources have no macvtap
-    for (const auto& block : Elements(config, kind)) out.push_back(&block);
-  }
-  return out;
-}
-
 std::vector<Reader> InterfaceBlocks(const Reader& config) {
   std::vector<Reader> out;
   for (const char* kind : {"network_interface", "macvtap_interface"}) {
-    if (!config.Has(kind)) continue;
+    if (!config.Has(kind)) continue;  // the data sources have no macvtap
     for (Reader& block : config.Objects(kind)) out.push_back(std::move(block));
   }
   return out;
-}
-
-std::string AdvertisedIp(const Value& config) {
-  auto blocks = InterfaceBlocks(config);
-  return blocks.empty() ? "" : GetString(*blocks.front(), "ip");
 }
 
 std::string AdvertisedIp(const Reader& config) {
@@ -198,7 +184,8 @@ std::string NetworkOf(const std::string& ip, int64_t prefix) {
 void ValidateGuest(const Reader& reader, Diagnostics& diags) {
   const Value& config = reader.value();
   const Value& fb = Attr(config, "fluentbit");
-  if (reader.Object("fluentbit").Bool("enabled")) {
+  const Reader fluentbit = reader.Object("fluentbit");
+  if (fluentbit.Bool("enabled")) {
     // pgha installs what it configures from Debian's archive; fluent-bit is not there, so a
     // guest would configure a service that does not exist and forward nothing.
     if (!reader.IsUnknown("install_dependencies") && reader.Bool("install_dependencies")) {
@@ -211,7 +198,7 @@ void ValidateGuest(const Reader& reader, Diagnostics& diags) {
                      Path::Of("fluentbit").Attr("enabled"));
     }
     const Value& dynamic = Attr(fb, "dynamic_config");
-    const bool dynamic_on = reader.Object("fluentbit").Object("dynamic_config").Bool("enabled");
+    const bool dynamic_on = fluentbit.Object("dynamic_config").Bool("enabled");
     // Unknown values (from other resources) are judged at apply time.
     if (fb.GetAttr("forward").IsNull() && !dynamic_on && fb.GetAttr("dynamic_config").IsWhollyKnown()) {
       diags.AddError("Nowhere to send logs",

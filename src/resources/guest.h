@@ -39,10 +39,8 @@ std::string InterfaceMac(const schema::Reader& block, const std::string& vm_name
 std::string DocumentsDigest(const cloudinit::SeedDocuments& seed);
 // The interface blocks in order (network_interface, then macvtap_interface
 // where the schema has it): the first one is what the service advertises.
-std::vector<const value::Value*> InterfaceBlocks(const value::Value& config);
 std::vector<schema::Reader> InterfaceBlocks(const schema::Reader& config);
-// The advertised address: of a configuration that may hold unknowns ("" then), or a known one.
-std::string AdvertisedIp(const value::Value& config);
+// The advertised address; "" while it is unknown (plan time).
 std::string AdvertisedIp(const schema::Reader& config);
 // The advertised interface's network as a CIDR (10.0.0.0/24), or "".
 std::string AdvertisedNetwork(const schema::Reader& config);

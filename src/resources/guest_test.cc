@@ -47,7 +47,7 @@ TEST(Guest, AdvertisedNetworkMasksTheAddress) {
   EXPECT_EQ(AdvertisedNetwork(Read(Config(Nic("10.1.2.3", 20)))), "10.1.0.0/20");
   EXPECT_EQ(AdvertisedNetwork(Read(Config(Nic("fd00:1:2:3::5", 64)))), "fd00:1:2:3::/64");
   EXPECT_EQ(AdvertisedNetwork(Read(Config(Nic("10.1.2.3", 40)))), "");
-  EXPECT_EQ(AdvertisedIp(Config(Nic("10.1.2.3", 24))), "10.1.2.3");
+  EXPECT_EQ(AdvertisedIp(Read(Config(Nic("10.1.2.3", 24)))), "10.1.2.3");
 }
 
 TEST(Guest, RenderingIsDeterministicAndHidesThePassword) {

@@ -1,7 +1,5 @@
 #include "resources/postgres_node.h"
 
-#include <arpa/inet.h>
-
 #include "base/strings.h"
 #include "resources/cert_checks.h"
 #include "roles/patroni.h"
@@ -18,19 +16,6 @@ using value::GetString;
 using value::GetStrings;
 using value::Path;
 using value::Value;
-
-bool IsAddressOrNetwork(const std::string& text) {
-  const auto slash = text.find('/');
-  const std::string address = text.substr(0, slash);
-  unsigned char buf[sizeof(struct in6_addr)];
-  const bool v4 = inet_pton(AF_INET, address.c_str(), buf) == 1;
-  const bool v6 = !v4 && inet_pton(AF_INET6, address.c_str(), buf) == 1;
-  if (!v4 && !v6) return false;
-  if (slash == std::string::npos) return true;
-  const std::string bits = text.substr(slash + 1);
-  if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string::npos) return false;
-  return std::stoi(bits) <= (v4 ? 32 : 128);
-}
 
 // A known number inside an optional block, with the schema's default when unset; none while unknown.
 std::optional<int64_t> KnownInt(const schema::Reader& block, const std::string& name) {
@@ -90,7 +75,7 @@ class Postgres final : public Role {
                         "certificate without a CN (subject O/OU only); Patroni's identity comes from its username.",
                         Path::Of("etcd").Attr("client_cert"), diags);
     }
-    const std::string ip = AdvertisedIp(config);
+    const std::string ip = AdvertisedIp(reader);
     const Value& postgres = Attr(config, "postgres");
     if (postgres.IsKnown()) {
       const Value& members = postgres.GetAttr("member_addresses");
@@ -102,14 +87,7 @@ class Postgres final : public Role {
                          "applications their own users.",
                          Path::Of("postgres").Attr("member_addresses"));
       } else if (members.IsWhollyKnown()) {
-        for (size_t i = 0; i < members.Elements().size(); ++i) {
-          if (!IsAddressOrNetwork(members.Elements()[i].AsString())) {
-            diags.AddError("Invalid member address",
-                           pgha::StrCat("\"", members.Elements()[i].AsString(),
-                                        "\" is neither an IP address nor a network in CIDR form (10.0.0.21, 10.0.0.0/24)."),
-                           Path::Of("postgres").Attr("member_addresses").Index(static_cast<int64_t>(i)));
-          }
-        }
+        // Each is an IP or a CIDR network: the schema's ip_or_network validator.
         if (!ip.empty() && !members.Elements().empty()) {
           // Networks may hold it; only a list of bare addresses can be checked here.
           bool self = false;

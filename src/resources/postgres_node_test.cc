@@ -87,7 +87,7 @@ TEST_F(PostgresNodeTest, RulesAreCheckedAtTheirPaths) {
   std::string bad_member = kMinimal;
   bad_member.replace(bad_member.find("10.0.0.23"), 9, "10.0.0.0/33");
   EXPECT_TRUE(Contains(Diagnose(node(), Config(node(), bad_member)),
-                       "Invalid member address @ postgres.member_addresses[2]"));
+                       "Invalid value for postgres.member_addresses[2] @ postgres.member_addresses[2]"));
 }
 
 }  // namespace

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 #include "gtest/gtest.h"
+#include "support/base64.h"
 #include "resources/registry.h"
 #include "schema/plan.h"
 #include "schema/validate.h"
@@ -75,14 +75,7 @@ inline std::string FileIn(const std::string& user_data, const std::string& path)
     if (f["path"].as<std::string>() != path) continue;
     const std::string content = f["content"].as<std::string>();
     if (!f["encoding"].IsDefined()) return content;
-    std::string out(content.size(), '\0');
-    const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(content.data()), static_cast<int>(content.size()));
-    if (n < 0) return "";
-    size_t padding = 0;
-    for (size_t i = content.size(); i > 0 && content[i - 1] == '='; --i) ++padding;
-    out.resize(static_cast<size_t>(n) - padding);
-    return out;
+    return pgha::testing::DecodeBase64(content).value_or("");
   }
   return "";
 }

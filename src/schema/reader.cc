@@ -36,13 +36,17 @@ void Reader::Fail(std::string_view name, std::string_view problem) const {
   std::abort();
 }
 
-const Attribute& Reader::FindAttribute(std::string_view name, Type::Kind kind) const {
+const Attribute& Reader::FindAttribute(std::string_view name) const {
   for (const auto& a : *attributes_) {
-    if (a.name != name) continue;
-    if (a.type.kind() != kind) Fail(name, pgha::StrCat("the schema's type is ", a.type.FriendlyName()));
-    return a;
+    if (a.name == name) return a;
   }
   Fail(name, "no such attribute in the schema");
+}
+
+const Attribute& Reader::FindAttribute(std::string_view name, Type::Kind kind) const {
+  const Attribute& a = FindAttribute(name);
+  if (a.type.kind() != kind) Fail(name, pgha::StrCat("the schema's type is ", a.type.FriendlyName()));
+  return a;
 }
 
 const Value& Reader::ValueOrDefault(const Attribute& attribute) const {
@@ -76,13 +80,9 @@ std::string Reader::NumberText(std::string_view name) const {
 }
 
 std::vector<std::string> Reader::Strings(std::string_view name) const {
-  const Attribute* found = nullptr;
-  for (const auto& a : *attributes_) {
-    if (a.name == name) found = &a;
-  }
-  if (found == nullptr) Fail(name, "no such attribute in the schema");
-  if (!IsStringCollection(found->type)) Fail(name, pgha::StrCat("the schema's type is ", found->type.FriendlyName()));
-  const Value& v = ValueOrDefault(*found);
+  const Attribute& found = FindAttribute(name);
+  if (!IsStringCollection(found.type)) Fail(name, pgha::StrCat("the schema's type is ", found.type.FriendlyName()));
+  const Value& v = ValueOrDefault(found);
   std::vector<std::string> out;
   if (!v.IsKnown()) return out;
   for (const auto& e : v.Elements()) {

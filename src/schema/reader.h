@@ -62,6 +62,7 @@ class Reader {
  private:
   Reader(const std::vector<Attribute>* attributes, const std::vector<NestedBlock>* blocks, const value::Value& value,
          std::string path);
+  const Attribute& FindAttribute(std::string_view name) const;
   const Attribute& FindAttribute(std::string_view name, value::Type::Kind kind) const;
   // The entry as given: null when absent, unknown inside an unknown object.
   const value::Value& Entry(std::string_view name) const;

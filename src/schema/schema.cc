@@ -50,6 +50,8 @@ absl::StatusOr<Validator> ParseValidator(const json& j, std::string_view where) 
     v.bound = arg.get<double>();
   } else if (key == "ip_address") {
     v.kind = Validator::Kind::kIpAddress;
+  } else if (key == "ip_or_network") {
+    v.kind = Validator::Kind::kIpOrNetwork;
   } else if (key == "dns_name") {
     v.kind = Validator::Kind::kDnsName;
   } else if (key == "pem_certificate") {
@@ -267,6 +269,8 @@ std::string Validator::Describe() const {
       return pgha::StrCat("at most ", bound);
     case Kind::kIpAddress:
       return "an IPv4 or IPv6 address";
+    case Kind::kIpOrNetwork:
+      return "an IP address or a network in CIDR form (10.0.0.21, 10.0.0.0/24)";
     case Kind::kDnsName:
       return "a DNS name";
     case Kind::kPemCertificate:

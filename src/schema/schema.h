@@ -26,6 +26,7 @@ struct Validator {
     kAtLeast,         // numbers: >= bound
     kAtMost,          // numbers: <= bound
     kIpAddress,       // strings: IPv4 or IPv6 address
+    kIpOrNetwork,     // strings: an IP address, or a network in CIDR form
     kDnsName,         // strings: RFC 1123 host name, wildcard label allowed first
     kPemCertificate,  // strings: one or more PEM certificates
     kPemPrivateKey,   // strings: a PEM private key (PKCS#1, PKCS#8 or SEC1)

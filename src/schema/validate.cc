@@ -19,6 +19,17 @@ bool IsIpAddress(const std::string& s) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
+// "10.0.0.21", or "10.0.0.0/24" with a prefix length the address family allows.
+bool IsIpOrNetwork(const std::string& s) {
+  const auto slash = s.find('/');
+  const std::string address = s.substr(0, slash);
+  if (!IsIpAddress(address)) return false;
+  if (slash == std::string::npos) return true;
+  const std::string bits = s.substr(slash + 1);
+  if (bits.empty() || bits.size() > 3 || bits.find_first_not_of("0123456789") != std::string::npos) return false;
+  return std::stoi(bits) <= (address.find(':') == std::string::npos ? 32 : 128);
+}
+
 bool IsDnsName(const std::string& s) {
   if (s.empty() || s.size() > 253) return false;
   std::vector<std::string> labels = absl::StrSplit(s, '.');
@@ -137,22 +148,20 @@ void ValidateAttribute(const Attribute& attr, const Value& v, const Path& path, 
 // Rules over several attributes; an unknown one may still settle it either way, so it waits.
 void ValidateRules(const Block& block, const Value& obj, const Path& path, value::Diagnostics& diags) {
   for (const auto& rule : block.rules) {
-    std::vector<std::string> set;
+    std::vector<std::string> set, missing;  // in the rule's order
     bool unknown = false;
     for (const auto& n : rule.names) {
       const Value& v = obj.GetAttr(n);
       if (v.IsUnknown()) unknown = true;
-      else if (!v.IsNull()) set.push_back(n);
+      (v.IsNull() ? missing : set).push_back(n);
     }
     if (unknown) continue;
     const size_t count = set.size();
     if (rule.kind == BlockRule::Kind::kRequires) {
-      if (obj.GetAttr(rule.names[0]).IsNull()) continue;
-      for (size_t i = 1; i < rule.names.size(); ++i) {
-        if (!obj.GetAttr(rule.names[i]).IsNull()) continue;
-        diags.AddError(pgha::StrCat("Missing ", rule.names[i]),
-                       pgha::StrCat("Give ", rule.Describe(), "; `", rule.names[i], "` is not set."),
-                       path.Attr(rule.names[i]));
+      if (set.empty() || set.front() != rule.names.front()) continue;  // names[0] unset: nothing required
+      for (const auto& n : missing) {
+        diags.AddError(pgha::StrCat("Missing ", n), pgha::StrCat("Give ", rule.Describe(), "; `", n, "` is not set."),
+                       path.Attr(n));
       }
       continue;
     }
@@ -160,17 +169,11 @@ void ValidateRules(const Block& block, const Value& obj, const Path& path, value
                     : rule.kind == BlockRule::Kind::kAtMostOneOf ? count <= 1
                                                                  : (count == 0 || count == rule.names.size());
     if (ok) continue;
-    // Point at what to change: the second attribute given, or the first one missing.
-    std::string at = rule.names.front();
-    if (count > 1 && rule.kind != BlockRule::Kind::kTogether) at = set[1];
-    if (rule.kind == BlockRule::Kind::kTogether) {
-      for (const auto& n : rule.names) {
-        if (obj.GetAttr(n).IsNull()) {
-          at = n;
-          break;
-        }
-      }
-    }
+    // Point at what to change: for "together", the first one missing; otherwise the second one
+    // given, or (none given) the first one.
+    const std::string& at = rule.kind == BlockRule::Kind::kTogether ? missing.front()
+                            : count > 1                               ? set[1]
+                                                                      : rule.names.front();
     std::string where = path.ToString();
     diags.AddError(pgha::StrCat("Invalid combination", where.empty() ? "" : pgha::StrCat(" in ", where)),
                    pgha::StrCat("Give ", rule.Describe(), count == 0   ? "; none is set."
@@ -231,6 +234,9 @@ std::string CheckValidator(const Validator& validator, const Value& v) {
       return "";
     case Validator::Kind::kIpAddress:
       return IsIpAddress(v.AsString()) ? "" : pgha::StrCat("\"", v.AsString(), "\" is not an IP address");
+    case Validator::Kind::kIpOrNetwork:
+      return IsIpOrNetwork(v.AsString()) ? ""
+                                         : pgha::StrCat("\"", v.AsString(), "\" is neither an IP address nor a network");
     case Validator::Kind::kDnsName:
       return IsDnsName(v.AsString()) ? "" : pgha::StrCat("\"", v.AsString(), "\" is not a valid DNS name");
     case Validator::Kind::kPemCertificate: {

@@ -151,6 +151,16 @@ TEST(Validate, UniqueByAndRequires) {
                    .ok());
 }
 
+TEST(Validate, IpOrNetwork) {
+  const Validator v{Validator::Kind::kIpOrNetwork};
+  for (const char* ok : {"10.0.0.21", "10.0.0.0/24", "10.0.0.0/32", "fd00::23", "fd00::/64", "::/0"}) {
+    EXPECT_EQ(CheckValidator(v, Value::String(ok)), "") << ok;
+  }
+  for (const char* bad : {"10.0.0.0/33", "fd00::/129", "10.0.0.0/", "10.0.0.0/x", "10.0.0.300", "pg-1", "10.0.0.0/24 trust"}) {
+    EXPECT_NE(CheckValidator(v, Value::String(bad)), "") << bad;
+  }
+}
+
 TEST(Validate, RulesMustNameOptionalAttributesOfTheirBlock) {
   EXPECT_FALSE(ParseSchema(R"({"name": "x", "kind": "resource", "description": "d",
     "rules": [{"exactly_one_of": ["a", "b"]}],

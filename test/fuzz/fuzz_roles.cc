@@ -2,14 +2,13 @@
 // parameters: each value comes back byte-exactly from the rendered YAML
 // (Patroni's config file, then the whole cloud-config around it), or the
 // renderer refuses it; nothing is ever pasted into YAML as text.
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <cstdlib>
 
 #include "cloudinit/documents.h"
 #include "fuzz_input.h"
 #include "roles/patroni.h"
+#include "support/base64.h"
 #include "yaml-cpp/yaml.h"
 
 namespace {
@@ -49,15 +48,9 @@ bool IsUtf8(const std::string& s) {
 }
 
 std::string FromBase64(const std::string& text) {
-  std::string out(text.size(), '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  Check(n >= 0);
-  out.resize(static_cast<size_t>(n));
-  size_t pad = 0;
-  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) ++pad;
-  out.resize(out.size() - pad);
-  return out;
+  auto decoded = pgha::testing::DecodeBase64(text);
+  Check(decoded.has_value());
+  return *decoded;
 }
 
 }  // namespace
