@@ -1,19 +1,29 @@
 # Writes a C++ file that holds every schemas/*.json as a string, so the
-# provider binary is self-contained. Invoked at build time with
+# provider binary is self-contained, with each document's kind and name read
+# here (string(JSON)) so that the provider can list and find schemas without
+# parsing any at start-up. Invoked at build time with
 # -DOUT=<file> -DSCHEMAS="<a.json;b.json>".
 set(body "")
 foreach(path ${SCHEMAS})
   file(READ ${path} content)
-  get_filename_component(name ${path} NAME)
-  string(APPEND body "      {\"${name}\", R\"pgha_schema(${content})pgha_schema\"},\n")
+  get_filename_component(file ${path} NAME)
+  string(JSON kind ERROR_VARIABLE error GET "${content}" kind)
+  if(error)
+    message(FATAL_ERROR "${path}: no \"kind\": ${error}")
+  endif()
+  string(JSON name ERROR_VARIABLE error GET "${content}" name)
+  if(error)
+    message(FATAL_ERROR "${path}: no \"name\": ${error}")
+  endif()
+  string(APPEND body "      {\"${file}\", \"${kind}\", \"${name}\", R\"pgha_schema(${content})pgha_schema\"},\n")
 endforeach()
 file(WRITE ${OUT}.tmp "// Generated from schemas/ by cmake/embed_schemas.cmake. Do not edit.
 #include \"schema/schema.h\"
 
 namespace pgha::schema {
 
-const std::vector<std::pair<std::string_view, std::string_view>>& EmbeddedSchemaDocuments() {
-  static const auto* docs = new std::vector<std::pair<std::string_view, std::string_view>>{
+const std::vector<EmbeddedSchema>& EmbeddedSchemas() {
+  static const auto* docs = new std::vector<EmbeddedSchema>{
 ${body}  };
   return *docs;
 }

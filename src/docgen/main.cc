@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<const pgha::schema::Schema*> schemas = {&catalog->provider()};
-  for (const auto& [n, s] : catalog->resources()) schemas.push_back(s.get());
-  for (const auto& [n, s] : catalog->data_sources()) schemas.push_back(s.get());
+  for (const auto& n : catalog->resource_names()) schemas.push_back(catalog->resource(n));
+  for (const auto& n : catalog->data_source_names()) schemas.push_back(catalog->data_source(n));
 
   int stale = 0;
   for (const auto* s : schemas) {

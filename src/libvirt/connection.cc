@@ -1,7 +1,5 @@
 #include "libvirt/connection.h"
 
-#include <libvirt/virterror.h>
-
 #include <algorithm>
 #include <mutex>
 #include <thread>
@@ -14,21 +12,24 @@ namespace pgha::libvirt {
 namespace {
 
 // libvirt prints every error to stderr unless told otherwise; ours go into Status.
-void SilenceDefaultErrorPrinter() {
+absl::Status LoadAndSilence() {
+  auto api = LoadLibvirt();
+  if (!api.ok()) return api.status();
   static std::once_flag once;
-  std::call_once(once, [] {
-    virInitialize();
-    virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
+  std::call_once(once, [api] {
+    (*api)->virInitialize();
+    (*api)->virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
   });
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::Status LastError(std::string_view what) {
-  const char* message = virGetLastErrorMessage();
-  const int code = virGetLastErrorCode();
+  const char* message = Virt().virGetLastErrorMessage();
+  const int code = Virt().virGetLastErrorCode();
   std::string text = pgha::StrCat(what, ": ", message ? message : "unknown libvirt error");
-  virResetLastError();
+  Virt().virResetLastError();
   switch (code) {
     case VIR_ERR_NO_DOMAIN:
     case VIR_ERR_NO_STORAGE_POOL:
@@ -43,34 +44,34 @@ absl::Status LastError(std::string_view what) {
 }
 
 absl::StatusOr<Connection> Connection::Open(const std::string& uri) {
-  SilenceDefaultErrorPrinter();
-  virConnectPtr conn = virConnectOpen(uri.c_str());
+  if (auto loaded = LoadAndSilence(); !loaded.ok()) return loaded;
+  virConnectPtr conn = Virt().virConnectOpen(uri.c_str());
   if (conn == nullptr) return LastError(pgha::StrCat("connecting to libvirt at ", uri));
   return Connection(conn);
 }
 
 absl::StatusOr<DomainPtr> Connection::DefineDomain(const std::string& xml) {
-  virDomainPtr d = virDomainDefineXML(conn_.get(), xml.c_str());
+  virDomainPtr d = Virt().virDomainDefineXML(conn_.get(), xml.c_str());
   if (d == nullptr) return LastError("defining the domain");
   return DomainPtr(d);
 }
 
 absl::StatusOr<DomainPtr> Connection::LookupDomain(const std::string& name) {
-  virDomainPtr d = virDomainLookupByName(conn_.get(), name.c_str());
+  virDomainPtr d = Virt().virDomainLookupByName(conn_.get(), name.c_str());
   // LastError maps libvirt's "no domain" to NotFound.
   if (d == nullptr) return LastError(pgha::StrCat("looking up domain ", name));
   return DomainPtr(d);
 }
 
 absl::StatusOr<DomainPtr> Connection::LookupDomainByUuid(const std::string& uuid) {
-  virDomainPtr d = virDomainLookupByUUIDString(conn_.get(), uuid.c_str());
+  virDomainPtr d = Virt().virDomainLookupByUUIDString(conn_.get(), uuid.c_str());
   if (d == nullptr) return LastError(pgha::StrCat("looking up domain ", uuid));
   return DomainPtr(d);
 }
 
 absl::StatusOr<std::vector<DomainPtr>> Connection::ListDomains() {
   virDomainPtr* domains = nullptr;
-  const int n = virConnectListAllDomains(conn_.get(), &domains, 0);
+  const int n = Virt().virConnectListAllDomains(conn_.get(), &domains, 0);
   if (n < 0) return LastError("listing domains");
   std::vector<DomainPtr> out;
   out.reserve(static_cast<size_t>(n));
@@ -80,32 +81,34 @@ absl::StatusOr<std::vector<DomainPtr>> Connection::ListDomains() {
 }
 
 std::string Connection::DomainName(virDomain* domain) {
-  const char* name = virDomainGetName(domain);
+  const char* name = Virt().virDomainGetName(domain);
   return name ? name : "";
 }
 
 std::string Connection::DomainUuid(virDomain* domain) {
   char uuid[VIR_UUID_STRING_BUFLEN];
-  return virDomainGetUUIDString(domain, uuid) == 0 ? std::string(uuid) : "";
+  return Virt().virDomainGetUUIDString(domain, uuid) == 0 ? std::string(uuid) : "";
 }
 
 absl::Status Connection::SetDescription(virDomain* domain, const std::string& text) {
   unsigned int flags = VIR_DOMAIN_AFFECT_CONFIG;
-  if (virDomainIsActive(domain) == 1) flags |= VIR_DOMAIN_AFFECT_LIVE;
-  if (virDomainSetMetadata(domain, VIR_DOMAIN_METADATA_DESCRIPTION, text.c_str(), nullptr, nullptr, flags) < 0) {
+  if (Virt().virDomainIsActive(domain) == 1) flags |= VIR_DOMAIN_AFFECT_LIVE;
+  if (Virt().virDomainSetMetadata(domain, VIR_DOMAIN_METADATA_DESCRIPTION, text.c_str(), nullptr, nullptr, flags) < 0) {
     return LastError("setting the domain's description");
   }
   return absl::OkStatus();
 }
 
 absl::Status Connection::StartDomain(virDomain* domain) {
-  if (virDomainCreate(domain) < 0) return LastError("starting the domain");
+  if (Virt().virDomainCreate(domain) < 0) return LastError("starting the domain");
   return absl::OkStatus();
 }
 
+bool Connection::IsActive(virDomain* domain) { return Virt().virDomainIsActive(domain) == 1; }
+
 absl::StatusOr<DomainInfo> Connection::GetDomainInfo(virDomain* domain) {
   virDomainInfo info;
-  if (virDomainGetInfo(domain, &info) < 0) return LastError("reading the domain's state");
+  if (Virt().virDomainGetInfo(domain, &info) < 0) return LastError("reading the domain's state");
   DomainInfo out;
   out.running = info.state == VIR_DOMAIN_RUNNING || info.state == VIR_DOMAIN_BLOCKED ||
                 info.state == VIR_DOMAIN_PAUSED;
@@ -115,13 +118,13 @@ absl::StatusOr<DomainInfo> Connection::GetDomainInfo(virDomain* domain) {
 }
 
 absl::Status Connection::SetAutostart(virDomain* domain, bool autostart) {
-  if (virDomainSetAutostart(domain, autostart ? 1 : 0) < 0) return LastError("setting autostart");
+  if (Virt().virDomainSetAutostart(domain, autostart ? 1 : 0) < 0) return LastError("setting autostart");
   return absl::OkStatus();
 }
 
 absl::StatusOr<bool> Connection::GetAutostart(virDomain* domain) {
   int autostart = 0;
-  if (virDomainGetAutostart(domain, &autostart) < 0) return LastError("reading autostart");
+  if (Virt().virDomainGetAutostart(domain, &autostart) < 0) return LastError("reading autostart");
   return autostart != 0;
 }
 
@@ -133,7 +136,7 @@ absl::Status Connection::StopDomain(virDomain* domain, std::chrono::milliseconds
   // The ACPI power button, never the guest agent: an agent that is not
   // answering (still booting, not installed) would block this call.
   // A guest that ignores ACPI is forced off after the grace period.
-  if (virDomainShutdownFlags(domain, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0) virResetLastError();
+  if (Virt().virDomainShutdownFlags(domain, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0) Virt().virResetLastError();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < deadline) {
     info = GetDomainInfo(domain);
@@ -143,7 +146,7 @@ absl::Status Connection::StopDomain(virDomain* domain, std::chrono::milliseconds
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  if (virDomainDestroy(domain) < 0) {
+  if (Virt().virDomainDestroy(domain) < 0) {
     absl::Status status = LastError("forcing the domain off");
     info = GetDomainInfo(domain);
     if (info.ok() && !info->running) return absl::OkStatus();
@@ -155,15 +158,15 @@ absl::Status Connection::StopDomain(virDomain* domain, std::chrono::milliseconds
 absl::Status Connection::UndefineDomain(virDomain* domain) {
   // NVRAM and managed-save images belong to the domain; storage volumes do not and stay.
   const unsigned flags = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA;
-  if (virDomainUndefineFlags(domain, flags) < 0) {
-    virResetLastError();
-    if (virDomainUndefine(domain) < 0) return LastError("undefining the domain");
+  if (Virt().virDomainUndefineFlags(domain, flags) < 0) {
+    Virt().virResetLastError();
+    if (Virt().virDomainUndefine(domain) < 0) return LastError("undefining the domain");
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Connection::DomainXml(virDomain* domain, bool definition) {
-  char* xml = virDomainGetXMLDesc(domain, definition ? VIR_DOMAIN_XML_INACTIVE : 0);
+  char* xml = Virt().virDomainGetXMLDesc(domain, definition ? VIR_DOMAIN_XML_INACTIVE : 0);
   if (xml == nullptr) return LastError("reading the domain XML");
   std::string out(xml);
   free(xml);
@@ -171,7 +174,7 @@ absl::StatusOr<std::string> Connection::DomainXml(virDomain* domain, bool defini
 }
 
 absl::StatusOr<PoolPtr> Connection::LookupPool(const std::string& name) {
-  virStoragePoolPtr p = virStoragePoolLookupByName(conn_.get(), name.c_str());
+  virStoragePoolPtr p = Virt().virStoragePoolLookupByName(conn_.get(), name.c_str());
   if (p == nullptr) return LastError(pgha::StrCat("looking up storage pool ", name));
   return PoolPtr(p);
 }
@@ -182,19 +185,19 @@ absl::StatusOr<VolumePtr> Connection::CreateVolumeWithData(virStoragePool* pool,
   volume.TextChild("name", name);
   volume.Child("capacity").Attr("unit", "bytes").Text(std::to_string(data.size()));
   volume.Child("target").Child("format").Attr("type", "raw");
-  virStorageVolPtr vol = virStorageVolCreateXML(pool, volume.Render().c_str(), 0);
+  virStorageVolPtr vol = Virt().virStorageVolCreateXML(pool, volume.Render().c_str(), 0);
   if (vol == nullptr) return LastError(pgha::StrCat("creating volume ", name));
   VolumePtr owned(vol);
 
-  virStreamPtr stream = virStreamNew(conn_.get(), 0);
+  virStreamPtr stream = Virt().virStreamNew(conn_.get(), 0);
   if (stream == nullptr) {
     absl::Status status = LastError("opening an upload stream");
-    virStorageVolDelete(vol, 0);
+    Virt().virStorageVolDelete(vol, 0);
     return status;
   }
-  std::unique_ptr<virStream, Releaser<virStreamFree>> owned_stream(stream);
+  std::unique_ptr<virStream, Releaser<&LibvirtApi::virStreamFree>> owned_stream(stream);
   absl::Status status = absl::OkStatus();
-  if (virStorageVolUpload(vol, stream, 0, data.size(), 0) < 0) {
+  if (Virt().virStorageVolUpload(vol, stream, 0, data.size(), 0) < 0) {
     status = LastError(pgha::StrCat("uploading to volume ", name));
   } else {
     // In chunks, so that a crash can land in the middle of an upload.
@@ -202,32 +205,32 @@ absl::StatusOr<VolumePtr> Connection::CreateVolumeWithData(virStoragePool* pool,
     size_t sent = 0;
     while (sent < data.size()) {
       if (sent > 0) PGHA_CRASH_POINT("volume.upload_partial");
-      int n = virStreamSend(stream, data.data() + sent, std::min(kChunk, data.size() - sent));
+      int n = Virt().virStreamSend(stream, data.data() + sent, std::min(kChunk, data.size() - sent));
       if (n < 0) {
         status = LastError(pgha::StrCat("uploading to volume ", name));
-        virStreamAbort(stream);
+        Virt().virStreamAbort(stream);
         break;
       }
       sent += static_cast<size_t>(n);
     }
-    if (status.ok() && virStreamFinish(stream) < 0) status = LastError(pgha::StrCat("finishing upload to ", name));
+    if (status.ok() && Virt().virStreamFinish(stream) < 0) status = LastError(pgha::StrCat("finishing upload to ", name));
   }
   if (!status.ok()) {
     // Leave nothing half-made behind.
-    virStorageVolDelete(vol, 0);
+    Virt().virStorageVolDelete(vol, 0);
     return status;
   }
   return owned;
 }
 
 absl::StatusOr<VolumePtr> Connection::LookupVolume(virStoragePool* pool, const std::string& name) {
-  virStorageVolPtr v = virStorageVolLookupByName(pool, name.c_str());
+  virStorageVolPtr v = Virt().virStorageVolLookupByName(pool, name.c_str());
   if (v == nullptr) return LastError(pgha::StrCat("looking up volume ", name));
   return VolumePtr(v);
 }
 
 absl::StatusOr<std::string> Connection::VolumePath(virStorageVol* volume) {
-  char* path = virStorageVolGetPath(volume);
+  char* path = Virt().virStorageVolGetPath(volume);
   if (path == nullptr) return LastError("reading the volume's path");
   std::string out(path);
   free(path);
@@ -235,33 +238,33 @@ absl::StatusOr<std::string> Connection::VolumePath(virStorageVol* volume) {
 }
 
 absl::Status Connection::DeleteVolume(virStorageVol* volume) {
-  if (virStorageVolDelete(volume, 0) < 0) return LastError("deleting the volume");
+  if (Virt().virStorageVolDelete(volume, 0) < 0) return LastError("deleting the volume");
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Connection::ReadVolume(virStorageVol* volume, uint64_t offset, uint64_t length) {
-  virStreamPtr stream = virStreamNew(conn_.get(), 0);
+  virStreamPtr stream = Virt().virStreamNew(conn_.get(), 0);
   if (stream == nullptr) return LastError("opening a download stream");
-  std::unique_ptr<virStream, Releaser<virStreamFree>> owned(stream);
-  if (virStorageVolDownload(volume, stream, offset, length, 0) < 0) return LastError("downloading the volume");
+  std::unique_ptr<virStream, Releaser<&LibvirtApi::virStreamFree>> owned(stream);
+  if (Virt().virStorageVolDownload(volume, stream, offset, length, 0) < 0) return LastError("downloading the volume");
   std::string out;
   char buf[4096];
   while (out.size() < length) {
-    int n = virStreamRecv(stream, buf, sizeof(buf));
+    int n = Virt().virStreamRecv(stream, buf, sizeof(buf));
     if (n < 0) {
-      virStreamAbort(stream);
+      Virt().virStreamAbort(stream);
       return LastError("downloading the volume");
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
   }
-  if (virStreamFinish(stream) < 0) virResetLastError();
+  if (Virt().virStreamFinish(stream) < 0) Virt().virResetLastError();
   return out.substr(0, length);
 }
 
 absl::StatusOr<Connection::VolumeRef> Connection::ResolveVolume(const std::string& key) {
-  virStorageVolPtr v = virStorageVolLookupByKey(conn_.get(), key.c_str());
-  if (v == nullptr) v = virStorageVolLookupByPath(conn_.get(), key.c_str());
+  virStorageVolPtr v = Virt().virStorageVolLookupByKey(conn_.get(), key.c_str());
+  if (v == nullptr) v = Virt().virStorageVolLookupByPath(conn_.get(), key.c_str());
   if (v == nullptr) return LastError(pgha::StrCat("finding volume ", key));
   VolumePtr volume(v);
   VolumeRef ref;
@@ -273,23 +276,23 @@ absl::StatusOr<Connection::VolumeRef> Connection::ResolveVolume(const std::strin
 
 absl::StatusOr<std::string> Connection::PoolOfDirectory(const std::string& dir) {
   virStoragePoolPtr* pools = nullptr;
-  const int n = virConnectListAllStoragePools(conn_.get(), &pools, 0);
+  const int n = Virt().virConnectListAllStoragePools(conn_.get(), &pools, 0);
   if (n < 0) return LastError("listing storage pools");
   std::vector<PoolPtr> owned;
   for (int i = 0; i < n; ++i) owned.emplace_back(pools[i]);
   free(pools);
   const std::string needle = pgha::StrCat("<path>", dir, "</path>");
   for (const auto& pool : owned) {
-    char* xml = virStoragePoolGetXMLDesc(pool.get(), 0);
+    char* xml = Virt().virStoragePoolGetXMLDesc(pool.get(), 0);
     if (xml == nullptr) {
-      virResetLastError();
+      Virt().virResetLastError();
       continue;
     }
     const std::string text(xml);
     free(xml);
     const auto target = text.find("<target>");
     if (target != std::string::npos && text.find(needle, target) != std::string::npos) {
-      const char* name = virStoragePoolGetName(pool.get());
+      const char* name = Virt().virStoragePoolGetName(pool.get());
       if (name != nullptr) return std::string(name);
     }
   }
@@ -297,10 +300,10 @@ absl::StatusOr<std::string> Connection::PoolOfDirectory(const std::string& dir) 
 }
 
 absl::StatusOr<std::string> Connection::NetworkNameByUuid(const std::string& uuid) {
-  virNetworkPtr n = virNetworkLookupByUUIDString(conn_.get(), uuid.c_str());
+  virNetworkPtr n = Virt().virNetworkLookupByUUIDString(conn_.get(), uuid.c_str());
   if (n == nullptr) return LastError(pgha::StrCat("finding network ", uuid));
-  std::unique_ptr<virNetwork, Releaser<virNetworkFree>> network(n);
-  const char* name = virNetworkGetName(n);
+  std::unique_ptr<virNetwork, Releaser<&LibvirtApi::virNetworkFree>> network(n);
+  const char* name = Virt().virNetworkGetName(n);
   if (name == nullptr) return LastError("reading the network's name");
   return std::string(name);
 }
@@ -308,19 +311,19 @@ absl::StatusOr<std::string> Connection::NetworkNameByUuid(const std::string& uui
 absl::Status Connection::ChangeMedia(virDomain* domain, const std::string& disk_xml, MediaScope scope) {
   unsigned int flags = static_cast<unsigned int>(VIR_DOMAIN_DEVICE_MODIFY_FORCE);
   flags |= static_cast<unsigned int>(scope == MediaScope::kLive ? VIR_DOMAIN_AFFECT_LIVE : VIR_DOMAIN_AFFECT_CONFIG);
-  if (virDomainUpdateDeviceFlags(domain, disk_xml.c_str(), flags) != 0) return LastError("changing the CD-ROM media");
+  if (Virt().virDomainUpdateDeviceFlags(domain, disk_xml.c_str(), flags) != 0) return LastError("changing the CD-ROM media");
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> Connection::PoolAndNameOfPath(const std::string& path) {
-  virStorageVolPtr v = virStorageVolLookupByPath(conn_.get(), path.c_str());
+  virStorageVolPtr v = Virt().virStorageVolLookupByPath(conn_.get(), path.c_str());
   if (v == nullptr) return LastError(pgha::StrCat("finding the volume at ", path));
   VolumePtr volume(v);
-  virStoragePoolPtr p = virStoragePoolLookupByVolume(v);
+  virStoragePoolPtr p = Virt().virStoragePoolLookupByVolume(v);
   if (p == nullptr) return LastError(pgha::StrCat("finding the pool of ", path));
   PoolPtr pool(p);
-  const char* pool_name = virStoragePoolGetName(p);
-  const char* volume_name = virStorageVolGetName(v);
+  const char* pool_name = Virt().virStoragePoolGetName(p);
+  const char* volume_name = Virt().virStorageVolGetName(v);
   if (pool_name == nullptr || volume_name == nullptr) return LastError("reading volume and pool names");
   return std::make_pair(std::string(pool_name), std::string(volume_name));
 }

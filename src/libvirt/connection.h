@@ -11,23 +11,24 @@
 #include <string_view>
 #include <vector>
 
-#include <libvirt/libvirt.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "libvirt/library.h"
 
 namespace pgha::libvirt {
 
+// Frees through the loaded library's table (libvirt is dlopened, see library.h).
 template <auto Free>
 struct Releaser {
   template <typename T>
   void operator()(T* p) const {
-    if (p) Free(p);
+    if (p) (Virt().*Free)(p);
   }
 };
-using DomainPtr = std::unique_ptr<virDomain, Releaser<virDomainFree>>;
-using PoolPtr = std::unique_ptr<virStoragePool, Releaser<virStoragePoolFree>>;
-using VolumePtr = std::unique_ptr<virStorageVol, Releaser<virStorageVolFree>>;
+using DomainPtr = std::unique_ptr<virDomain, Releaser<&LibvirtApi::virDomainFree>>;
+using PoolPtr = std::unique_ptr<virStoragePool, Releaser<&LibvirtApi::virStoragePoolFree>>;
+using VolumePtr = std::unique_ptr<virStorageVol, Releaser<&LibvirtApi::virStorageVolFree>>;
 
 struct DomainInfo {
   bool running = false;
@@ -55,6 +56,7 @@ class Connection {
   // Replaces the domain's <description>, in its definition and, when it runs, live.
   absl::Status SetDescription(virDomain* domain, const std::string& text);
   absl::Status StartDomain(virDomain* domain);
+  static bool IsActive(virDomain* domain);
   absl::StatusOr<DomainInfo> GetDomainInfo(virDomain* domain);
   absl::Status SetAutostart(virDomain* domain, bool autostart);
   absl::StatusOr<bool> GetAutostart(virDomain* domain);
@@ -102,7 +104,7 @@ class Connection {
 
  private:
   explicit Connection(virConnectPtr conn) : conn_(conn) {}
-  std::unique_ptr<virConnect, Releaser<virConnectClose>> conn_;
+  std::unique_ptr<virConnect, Releaser<&LibvirtApi::virConnectClose>> conn_;
 };
 
 // The message of the last libvirt error on this thread, as a Status.

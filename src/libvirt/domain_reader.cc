@@ -1,34 +1,36 @@
 #include "libvirt/domain_reader.h"
 
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
-
 #include <memory>
 
 #include "base/strings.h"
+#include "libvirt/library.h"
 
 namespace pgha::libvirt {
 namespace {
 
+// libxml2 through its loaded table (library.h); a Reader exists only once it loaded.
 struct DocFree {
-  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+  const Libxml2Api* xml;
+  void operator()(xmlDoc* d) const { xml->xmlFreeDoc(d); }
 };
 struct ContextFree {
-  void operator()(xmlXPathContext* c) const { xmlXPathFreeContext(c); }
+  const Libxml2Api* xml;
+  void operator()(xmlXPathContext* c) const { xml->xmlXPathFreeContext(c); }
 };
 struct ObjectFree {
-  void operator()(xmlXPathObject* o) const { xmlXPathFreeObject(o); }
+  const Libxml2Api* xml;
+  void operator()(xmlXPathObject* o) const { xml->xmlXPathFreeObject(o); }
 };
 
 class Reader {
  public:
-  explicit Reader(xmlDoc* doc) : ctx_(xmlXPathNewContext(doc)) {}
+  Reader(const Libxml2Api& xml, xmlDoc* doc) : xml_(xml), ctx_(xml.xmlXPathNewContext(doc), ContextFree{&xml}) {}
 
   // Nodes matching `xpath` below `at` (the document when null).
   std::vector<xmlNode*> Nodes(const char* xpath, xmlNode* at = nullptr) const {
-    ctx_->node = at ? at : xmlDocGetRootElement(ctx_->doc);
+    ctx_->node = at ? at : xml_.xmlDocGetRootElement(ctx_->doc);
     std::unique_ptr<xmlXPathObject, ObjectFree> result(
-        xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(xpath), ctx_.get()));
+        xml_.xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(xpath), ctx_.get()), ObjectFree{&xml_});
     std::vector<xmlNode*> out;
     if (result && result->nodesetval) {
       for (int i = 0; i < result->nodesetval->nodeNr; ++i) out.push_back(result->nodesetval->nodeTab[i]);
@@ -40,13 +42,14 @@ class Reader {
   std::string Text(const char* xpath, xmlNode* at = nullptr) const {
     auto nodes = Nodes(xpath, at);
     if (nodes.empty()) return "";
-    xmlChar* content = xmlNodeGetContent(nodes.front());
+    xmlChar* content = xml_.xmlNodeGetContent(nodes.front());
     std::string out = content ? reinterpret_cast<const char*>(content) : "";
-    xmlFree(content);
+    if (content) (*xml_.xmlFree)(content);
     return out;
   }
 
  private:
+  const Libxml2Api& xml_;
   std::unique_ptr<xmlXPathContext, ContextFree> ctx_;
 };
 
@@ -90,11 +93,14 @@ absl::StatusOr<int64_t> MemoryMib(const std::string& amount, const std::string& 
 }  // namespace
 
 absl::StatusOr<DomainSpec> ParseDomainXml(const std::string& xml) {
-  std::unique_ptr<xmlDoc, DocFree> doc(
-      xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                                                         XML_PARSE_NOWARNING));
+  auto lib = LoadLibxml2();
+  if (!lib.ok()) return lib.status();
+  std::unique_ptr<xmlDoc, DocFree> doc((*lib)->xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml",
+                                                             nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                                          XML_PARSE_NOWARNING),
+                                       DocFree{*lib});
   if (!doc) return absl::InvalidArgumentError("the domain's XML does not parse");
-  Reader r(doc.get());
+  Reader r(**lib, doc.get());
   DomainSpec spec;
   spec.name = r.Text("/domain/name");
   spec.type = r.Text("/domain/@type");

@@ -92,7 +92,6 @@ sigset_t ShutdownSignals(bool debug) {
 // gRPC object lives in this scope, so all are gone when it returns.
 int ServeUntilShutdown(const ServeOptions& options, provider::Provider& provider, const sigset_t& signals,
                        int protocol) {
-
   const std::string socket_dir = MakeSocketDir();
   if (socket_dir.empty()) {
     log::Error("cannot create a directory for the plugin socket");
@@ -144,6 +143,12 @@ int ServeUntilShutdown(const ServeOptions& options, provider::Provider& provider
   builder.AddListeningPort("unix:" + socket_path, credentials);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  // One completion queue, not one per core: gRPC starts its polling threads
+  // per queue, and a 32-core workstation would start 32 of them before the
+  // handshake. Requests still run concurrently: the sync server adds worker
+  // threads as calls arrive (Terraform sends up to -parallelism at once).
+  builder.SetSyncServerOption(grpc::ServerBuilder::NUM_CQS, 1);
+  builder.SetSyncServerOption(grpc::ServerBuilder::MIN_POLLERS, 1);
   builder.RegisterService(&provider_service);
   builder.RegisterService(&controller);
   builder.RegisterService(&stdio);

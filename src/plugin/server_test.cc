@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -246,6 +248,33 @@ TEST(PluginServer, SurvivesCtrlCAndShutsDownPromptly) {
   EXPECT_EQ(p.WaitExit(2s), 0);  // go-plugin kills after 2 s
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
   EXPECT_FALSE(std::filesystem::exists(hs.address)) << "socket left behind";
+}
+
+// What the process has mapped, from /proc: shared objects by file name.
+std::string MappedFiles(pid_t pid) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::stringstream all;
+  all << maps.rdbuf();
+  return all.str();
+}
+
+TEST(PluginServer, ASchemaOnlyRunNeverLoadsLibvirt) {
+  // libvirt and the ~45 libraries it pulls in are dlopened by the first VM
+  // call; Terraform starts the provider many times for schemas, validation and
+  // certificates, and none of those pays for them.
+  HostIdentity host = MakeHostIdentity();
+  PluginProcess p(PluginEnv(host.cert_pem));
+  Handshake hs = ParseHandshake(p.ReadLine());
+  auto channel = TlsChannel(hs, DerB64ToPem(hs.cert_b64), &host);
+  tfplugin6::GetProviderSchema::Response schema;
+  ASSERT_TRUE(GetSchema(channel, &schema).ok());
+  const std::string maps = MappedFiles(p.pid());
+  ASSERT_NE(maps.find("terraform-provider-pgha"), std::string::npos) << maps;
+  EXPECT_EQ(maps.find("libvirt.so"), std::string::npos);
+  EXPECT_EQ(maps.find("libxml2.so"), std::string::npos);
+  EXPECT_EQ(maps.find("libglib-2.0.so"), std::string::npos);
+  Shutdown(channel);
+  EXPECT_EQ(p.WaitExit(2s), 0);
 }
 
 TEST(PluginServer, AutoMtlsAdmitsOnlyTheHostCertificate) {

@@ -10,16 +10,16 @@ using value::Diagnostics;
 using value::Value;
 
 absl::StatusOr<std::unique_ptr<Provider>> Provider::Create(Clock clock) {
-  auto catalog = schema::Catalog::LoadEmbedded();
-  if (!catalog.ok()) return catalog.status();
-  auto registry = resources::Registry::Build(*catalog);
+  const schema::Catalog& catalog = schema::Catalog::Embedded();
+  auto registry = resources::Registry::Build(catalog);
   if (!registry.ok()) return registry.status();
   if (!clock) clock = [] { return std::time(nullptr); };
-  return std::unique_ptr<Provider>(new Provider(*std::move(catalog), *std::move(registry), std::move(clock)));
+  return std::unique_ptr<Provider>(new Provider(catalog, *std::move(registry), std::move(clock)));
 }
 
-Provider::Provider(schema::Catalog catalog, resources::Registry registry, Clock clock)
-    : catalog_(std::move(catalog)), registry_(std::move(registry)), clock_(std::move(clock)) {
+Provider::Provider(const schema::Catalog& catalog, resources::Registry registry, Clock clock)
+    : catalog_(catalog), registry_(std::move(registry)), clock_(std::move(clock)) {
+  // The provider's own schema is small, and every resource call reads its configuration.
   provider_config_ = Value::Null(catalog_.provider().type);
 }
 

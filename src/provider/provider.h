@@ -24,6 +24,7 @@ class Provider {
  public:
   using Clock = std::function<std::time_t()>;
 
+  // Over the embedded schemas, each parsed on first use.
   static absl::StatusOr<std::unique_ptr<Provider>> Create(Clock clock = nullptr);
 
   const schema::Catalog& catalog() const { return catalog_; }
@@ -51,11 +52,11 @@ class Provider {
   void Stop() { cancel_.Cancel(); }
 
  private:
-  Provider(schema::Catalog catalog, resources::Registry registry, Clock clock);
+  Provider(const schema::Catalog& catalog, resources::Registry registry, Clock clock);
   const resources::Resource* Find(const std::string& type, value::Diagnostics& diags) const;
   resources::Context MakeContext() const;
 
-  schema::Catalog catalog_;
+  const schema::Catalog& catalog_;
   resources::Registry registry_;
   Clock clock_;
   resources::Cancellation cancel_;

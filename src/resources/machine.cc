@@ -228,7 +228,7 @@ absl::StatusOr<std::string> SwapSeed(Connection& conn, virDomain* domain, const 
   // ("Tray ... is not open"), which firmware polling an empty boot disk does
   // for seconds at a time; a few tries, then the definition alone (the old
   // file stays readable to qemu after its volume is deleted).
-  if (virDomainIsActive(domain) == 1) {
+  if (Connection::IsActive(domain)) {
     for (int attempt = 0; attempt < 8; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(250));
       if (!conn.ChangeMedia(domain, libvirt::RenderDiskXml(SeedDisk("")), Scope::kLive).ok()) continue;

@@ -248,7 +248,7 @@ TEST_F(MachineTest, ASeedAttachedToAnotherDomainIsNeverDeleted) {
   auto d = conn->LookupDomainByUuid(created->uuid);
   ASSERT_TRUE(conn->StopDomain(d->get(), std::chrono::milliseconds(0)).ok());
   // Renamed by hand: the seed now belongs to a domain this machine cannot claim.
-  ASSERT_EQ(virDomainRename(d->get(), (name_ + "-renamed").c_str(), 0), 0);
+  ASSERT_EQ(libvirt::Virt().virDomainRename(d->get(), (name_ + "-renamed").c_str(), 0), 0);
   auto again = CreateMachine(Spec(), cancel_);
   EXPECT_FALSE(again.ok());
   EXPECT_NE(std::string(again.status().message()).find("is attached to domain " + name_ + "-renamed"),

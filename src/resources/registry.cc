@@ -1,6 +1,6 @@
 #include "resources/registry.h"
 
-#include <functional>
+#include <map>
 
 #include "absl/status/status.h"
 #include "base/strings.h"
@@ -14,31 +14,31 @@
 namespace pgha::resources {
 namespace {
 
-// Checks both directions: a schema without code, or code without a schema, is a build mistake.
 template <typename T>
-absl::Status Bind(const std::map<std::string, std::shared_ptr<const schema::Schema>, std::less<>>& schemas,
-                  const std::map<std::string, std::function<std::shared_ptr<const T>(const schema::Schema&)>>& factories,
-                  std::map<std::string, std::shared_ptr<const T>, std::less<>>& out) {
-  for (const auto& [name, schema] : schemas) {
+using Factory = std::function<std::shared_ptr<const T>(const schema::Schema&)>;
+
+// Checks both directions: a schema without code, or code without a schema, is a build mistake.
+template <typename Slots, typename T>
+absl::Status Bind(const std::vector<std::string>& names, std::map<std::string, Factory<T>> factories, Slots& out) {
+  for (const auto& name : names) {
     auto it = factories.find(name);
     if (it == factories.end()) return absl::InternalError(pgha::StrCat("no implementation for ", name));
-    out.emplace(name, it->second(*schema));
+    auto slot = std::make_unique<typename Slots::mapped_type::element_type>();
+    slot->make = std::move(it->second);
+    out.emplace(name, std::move(slot));
+    factories.erase(it);
   }
-  for (const auto& [name, factory] : factories) {
-    if (!schemas.contains(name)) return absl::InternalError(pgha::StrCat("no schema for ", name));
-  }
+  if (!factories.empty()) return absl::InternalError(pgha::StrCat("no schema for ", factories.begin()->first));
   return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<Registry> Registry::Build(const schema::Catalog& catalog) {
-  using ResourceFactory = std::function<std::shared_ptr<const Resource>(const schema::Schema&)>;
-  using DataSourceFactory = std::function<std::shared_ptr<const DataSource>(const schema::Schema&)>;
-  std::map<std::string, ResourceFactory> resources = {
+  std::map<std::string, Factory<Resource>> resources = {
       {"pgha_certificate", [](const schema::Schema& s) { return std::make_shared<Certificate>(s); }},
   };
-  std::map<std::string, DataSourceFactory> data_sources;
+  std::map<std::string, Factory<DataSource>> data_sources;
   // Each role gives a resource and a data source rendering the same documents.
   for (const auto& [name, shared_role] :
        {std::pair<std::string, std::shared_ptr<const Role>>{"pgha_etcd_member", EtcdRole()},
@@ -51,19 +51,29 @@ absl::StatusOr<Registry> Registry::Build(const schema::Catalog& catalog) {
                          [role](const schema::Schema& s) { return std::make_shared<CloudInitDataSource>(s, role); });
   }
   Registry registry;
-  if (auto s = Bind(catalog.resources(), resources, registry.resources_); !s.ok()) return s;
-  if (auto s = Bind(catalog.data_sources(), data_sources, registry.data_sources_); !s.ok()) return s;
+  registry.catalog_ = &catalog;
+  if (auto s = Bind(catalog.resource_names(), std::move(resources), registry.resources_); !s.ok()) return s;
+  if (auto s = Bind(catalog.data_source_names(), std::move(data_sources), registry.data_sources_); !s.ok()) return s;
   return registry;
 }
 
+template <typename T>
+const T* Registry::Instance(const Slots<T>& slots, std::string_view type_name,
+                            const schema::Schema* (schema::Catalog::*lookup)(std::string_view) const,
+                            const schema::Catalog& catalog) {
+  auto it = slots.find(absl::string_view(type_name.data(), type_name.size()));
+  if (it == slots.end()) return nullptr;
+  const Slot<T>& slot = *it->second;
+  std::call_once(slot.once, [&] { slot.made = slot.make(*(catalog.*lookup)(type_name)); });
+  return slot.made.get();
+}
+
 const Resource* Registry::Find(std::string_view type_name) const {
-  auto it = resources_.find(type_name);
-  return it == resources_.end() ? nullptr : it->second.get();
+  return Instance(resources_, type_name, &schema::Catalog::resource, *catalog_);
 }
 
 const DataSource* Registry::FindDataSource(std::string_view type_name) const {
-  auto it = data_sources_.find(type_name);
-  return it == data_sources_.end() ? nullptr : it->second.get();
+  return Instance(data_sources_, type_name, &schema::Catalog::data_source, *catalog_);
 }
 
 }  // namespace pgha::resources

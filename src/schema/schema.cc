@@ -1,6 +1,9 @@
 #include "schema/schema.h"
 
-#include <regex>
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
 #include <set>
 
 #include "absl/status/status.h"
@@ -18,9 +21,13 @@ absl::Status Error(std::string_view where, std::string_view what) {
   return absl::InvalidArgumentError(pgha::StrCat(where, ": ", what));
 }
 
+// ^[a-z0-9_]+$
 bool ValidName(const std::string& name) {
-  static const std::regex kName("^[a-z0-9_]+$");
-  return std::regex_match(name, kName);
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
 }
 
 absl::StatusOr<Nesting> ParseNesting(const json& j, std::string_view where, bool allow_group) {
@@ -395,53 +402,165 @@ absl::StatusOr<Schema> ParseSchema(std::string_view json_text,
   }
 }
 
-absl::StatusOr<Catalog> Catalog::FromDocuments(const std::vector<std::string_view>& documents) {
+struct Catalog::Entry {
+  std::string name;
+  Schema::Kind kind = Schema::Kind::kResource;
+  std::string_view text;
+  std::string owned_text;  // FromDocuments: the caller's documents need not outlive the catalog
+  mutable std::once_flag once;
+  mutable absl::StatusOr<std::shared_ptr<const Schema>> parsed = absl::UnknownError("not parsed");
+};
+
+// Fragment documents, parsed as JSON once, the first time any schema needs them.
+struct Catalog::Fragments {
+  std::vector<std::string_view> texts;
+  mutable std::once_flag once;
+  mutable std::map<std::string, json, std::less<>> parsed;
+  const std::map<std::string, json, std::less<>>& Get() const {
+    std::call_once(once, [this] {
+      for (auto text : texts) {
+        json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+        if (j.is_object()) parsed.emplace(j.value("name", ""), std::move(j));
+      }
+    });
+    return parsed;
+  }
+};
+
+Catalog::Catalog()
+    : fragments_(std::make_unique<Fragments>()),
+      resources_(std::make_unique<absl::flat_hash_map<std::string_view, const Entry*>>()),
+      data_sources_(std::make_unique<absl::flat_hash_map<std::string_view, const Entry*>>()) {}
+Catalog::Catalog(Catalog&&) noexcept = default;
+Catalog& Catalog::operator=(Catalog&&) noexcept = default;
+Catalog::~Catalog() = default;
+
+absl::StatusOr<Catalog> Catalog::Index(const std::vector<EmbeddedSchema>& documents) {
   Catalog catalog;
-  std::map<std::string, json, std::less<>> fragments;
-  std::vector<std::string_view> schemas;
   for (const auto& doc : documents) {
-    json j = json::parse(doc, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object() && j.value("kind", "") == "fragment") {
-      fragments.emplace(j.value("name", ""), std::move(j));
+    if (doc.kind == "fragment") {
+      catalog.fragments_->texts.push_back(doc.text);
+      continue;
+    }
+    auto entry = std::make_unique<Entry>();
+    entry->name = std::string(doc.name);
+    entry->text = doc.text;
+    if (doc.kind == "provider") {
+      if (catalog.provider_ != nullptr) return absl::InvalidArgumentError("two provider schemas");
+      entry->kind = Schema::Kind::kProvider;
+      catalog.provider_ = entry.get();
+    } else if (doc.kind == "resource" || doc.kind == "data_source") {
+      entry->kind = doc.kind == "resource" ? Schema::Kind::kResource : Schema::Kind::kDataSource;
+      auto& index = entry->kind == Schema::Kind::kResource ? *catalog.resources_ : *catalog.data_sources_;
+      if (!index.emplace(entry->name, entry.get()).second) {
+        return absl::InvalidArgumentError(pgha::StrCat("two schemas named ", entry->name));
+      }
+      (entry->kind == Schema::Kind::kResource ? catalog.resource_names_ : catalog.data_source_names_)
+          .push_back(entry->name);
     } else {
-      schemas.push_back(doc);
+      return absl::InvalidArgumentError(pgha::StrCat(doc.file, ": unknown kind \"", doc.kind, "\""));
     }
+    catalog.entries_.push_back(std::move(entry));
   }
-  for (const auto& doc : schemas) {
-    auto schema = ParseSchema(doc, fragments);
-    if (!schema.ok()) return schema.status();
-    auto shared = std::make_shared<const Schema>(*std::move(schema));
-    switch (shared->kind) {
-      case Schema::Kind::kProvider:
-        if (catalog.provider_) return absl::InvalidArgumentError("two provider schemas");
-        catalog.provider_ = shared;
-        break;
-      case Schema::Kind::kResource:
-        catalog.resources_.emplace(shared->name, shared);
-        break;
-      case Schema::Kind::kDataSource:
-        catalog.data_sources_.emplace(shared->name, shared);
-        break;
-    }
-  }
-  if (!catalog.provider_) return absl::InvalidArgumentError("no provider schema");
+  if (catalog.provider_ == nullptr) return absl::InvalidArgumentError("no provider schema");
+  std::sort(catalog.resource_names_.begin(), catalog.resource_names_.end());
+  std::sort(catalog.data_source_names_.begin(), catalog.data_source_names_.end());
   return catalog;
 }
 
-absl::StatusOr<Catalog> Catalog::LoadEmbedded() {
-  std::vector<std::string_view> docs;
-  for (const auto& [name, text] : EmbeddedSchemaDocuments()) docs.push_back(text);
-  return FromDocuments(docs);
+absl::Status Catalog::Parse(const Entry* entry) const {
+  std::call_once(entry->once, [&] {
+    auto schema = ParseSchema(entry->text, fragments_->Get());
+    if (!schema.ok()) {
+      entry->parsed = schema.status();
+    } else if (schema->name != entry->name || schema->kind != entry->kind) {
+      entry->parsed = absl::InvalidArgumentError(
+          pgha::StrCat("schema ", schema->name, " is filed as ", entry->name, " of another kind"));
+    } else {
+      entry->parsed = std::make_shared<const Schema>(*std::move(schema));
+    }
+  });
+  return entry->parsed.status();
 }
 
+const Schema* Catalog::Get(const Entry* entry) const {
+  if (absl::Status s = Parse(entry); !s.ok()) {
+    // Unreachable for the embedded catalog (the build parses every schema)
+    // and for the checked ones (ParseAll ran); a defect if ever seen.
+    std::fprintf(stderr, "pgha: internal error: schema %s: %s\n", entry->name.c_str(),
+                 std::string(s.message()).c_str());
+    std::abort();
+  }
+  return entry->parsed->get();
+}
+
+absl::Status Catalog::ParseAll() const {
+  for (const auto& entry : entries_) {
+    if (absl::Status s = Parse(entry.get()); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+const Catalog& Catalog::Embedded() {
+  static const Catalog* catalog = [] {
+    auto indexed = Index(EmbeddedSchemas());
+    if (!indexed.ok()) {
+      std::fprintf(stderr, "pgha: internal error: embedded schemas: %s\n",
+                   std::string(indexed.status().message()).c_str());
+      std::abort();
+    }
+    return new Catalog(*std::move(indexed));
+  }();
+  return *catalog;
+}
+
+absl::StatusOr<Catalog> Catalog::LoadEmbedded() {
+  auto catalog = Index(EmbeddedSchemas());
+  if (!catalog.ok()) return catalog.status();
+  if (auto s = catalog->ParseAll(); !s.ok()) return s;
+  return catalog;
+}
+
+absl::StatusOr<Catalog> Catalog::FromDocuments(const std::vector<std::string_view>& documents) {
+  // Kind and name come from the JSON here; CMake reads them for the embedded ones.
+  std::vector<std::string> owned;
+  owned.reserve(documents.size());
+  std::vector<EmbeddedSchema> described;
+  for (const auto& doc : documents) {
+    json j = json::parse(doc, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) return absl::InvalidArgumentError("a schema document is not a JSON object");
+    owned.push_back(j.value("kind", ""));
+    owned.push_back(j.value("name", ""));
+  }
+  for (size_t i = 0; i < documents.size(); ++i) {
+    described.push_back({"document", owned[2 * i], owned[2 * i + 1], documents[i]});
+  }
+  auto catalog = Index(described);
+  if (!catalog.ok()) return catalog.status();
+  // Own the texts: entries point into them until parsed, fragments for good.
+  for (auto& entry : catalog->entries_) {
+    entry->owned_text = std::string(entry->text);
+    entry->text = entry->owned_text;
+  }
+  auto& fragment_texts = catalog->fragments_->texts;
+  for (auto& text : fragment_texts) {
+    catalog->owned_fragment_texts_.push_back(std::make_unique<std::string>(text));
+    text = *catalog->owned_fragment_texts_.back();
+  }
+  if (auto s = catalog->ParseAll(); !s.ok()) return s;
+  return catalog;
+}
+
+const Schema& Catalog::provider() const { return *Get(provider_); }
+
 const Schema* Catalog::resource(std::string_view name) const {
-  auto it = resources_.find(name);
-  return it == resources_.end() ? nullptr : it->second.get();
+  auto it = resources_->find(name);
+  return it == resources_->end() ? nullptr : Get(it->second);
 }
 
 const Schema* Catalog::data_source(std::string_view name) const {
-  auto it = data_sources_.find(name);
-  return it == data_sources_.end() ? nullptr : it->second.get();
+  auto it = data_sources_->find(name);
+  return it == data_sources_->end() ? nullptr : Get(it->second);
 }
 
 }  // namespace pgha::schema

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "value/type.h"
@@ -122,27 +123,60 @@ absl::StatusOr<Schema> ParseSchema(std::string_view json_text);
 absl::StatusOr<Schema> ParseSchema(std::string_view json_text,
                                    const std::map<std::string, nlohmann::json, std::less<>>& fragments);
 
-// All schemas compiled into the binary.
+// A schema document as CMake embeds it from schemas/: its kind and name are
+// read from the JSON at build time, so the catalog can list and find schemas
+// without parsing any of them.
+struct EmbeddedSchema {
+  std::string_view file;
+  std::string_view kind;  // "provider", "resource", "data_source" or "fragment"
+  std::string_view name;
+  std::string_view text;
+};
+const std::vector<EmbeddedSchema>& EmbeddedSchemas();
+
+// The schemas compiled into the binary, or given as documents (tests).
+// A schema is parsed the first time it is asked for and kept: a provider
+// process that only issues certificates parses one schema, and neither its
+// start-up nor a lookup grows with the catalogue. Thread-safe.
 class Catalog {
  public:
+  // The embedded schemas, parsed lazily. The build already parsed and checked
+  // each of them (pgha-wire-schema runs at build time), so a lookup cannot
+  // fail on a bad document; if one ever did, that is a build defect and aborts.
+  static const Catalog& Embedded();
+  // The embedded schemas, every one parsed and checked now.
   static absl::StatusOr<Catalog> LoadEmbedded();
+  // Documents of any kind, every one parsed and checked now.
   static absl::StatusOr<Catalog> FromDocuments(const std::vector<std::string_view>& documents);
 
-  const Schema& provider() const { return *provider_; }
+  Catalog(Catalog&&) noexcept;
+  Catalog& operator=(Catalog&&) noexcept;
+  ~Catalog();
+
+  const Schema& provider() const;
   const Schema* resource(std::string_view name) const;
   const Schema* data_source(std::string_view name) const;
-  const std::map<std::string, std::shared_ptr<const Schema>, std::less<>>& resources() const { return resources_; }
-  const std::map<std::string, std::shared_ptr<const Schema>, std::less<>>& data_sources() const {
-    return data_sources_;
-  }
+  // Type names, sorted.
+  const std::vector<std::string>& resource_names() const { return resource_names_; }
+  const std::vector<std::string>& data_source_names() const { return data_source_names_; }
 
  private:
-  std::shared_ptr<const Schema> provider_;
-  std::map<std::string, std::shared_ptr<const Schema>, std::less<>> resources_;
-  std::map<std::string, std::shared_ptr<const Schema>, std::less<>> data_sources_;
-};
+  struct Entry;
+  struct Fragments;
+  Catalog();
+  static absl::StatusOr<Catalog> Index(const std::vector<EmbeddedSchema>& documents);
+  absl::Status Parse(const Entry* entry) const;
+  const Schema* Get(const Entry* entry) const;
+  absl::Status ParseAll() const;
 
-// The raw documents CMake embeds from schemas/ (file name, content).
-const std::vector<std::pair<std::string_view, std::string_view>>& EmbeddedSchemaDocuments();
+  std::vector<std::unique_ptr<Entry>> entries_;
+  std::unique_ptr<Fragments> fragments_;
+  const Entry* provider_ = nullptr;
+  std::unique_ptr<absl::flat_hash_map<std::string_view, const Entry*>> resources_;
+  std::unique_ptr<absl::flat_hash_map<std::string_view, const Entry*>> data_sources_;
+  std::vector<std::string> resource_names_;
+  std::vector<std::string> data_source_names_;
+  std::vector<std::unique_ptr<std::string>> owned_fragment_texts_;
+};
 
 }  // namespace pgha::schema

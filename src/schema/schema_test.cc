@@ -15,7 +15,8 @@ TEST(Schema, EmbeddedSchemasLoad) {
 TEST(Schema, EveryAttributeIsDescribed) {
   auto catalog = Catalog::LoadEmbedded();
   ASSERT_TRUE(catalog.ok());
-  for (const auto& [name, s] : catalog->resources()) {
+  for (const auto& name : catalog->resource_names()) {
+    const Schema* s = catalog->resource(name);
     EXPECT_FALSE(s->block.description.empty()) << name;
     for (const auto& a : s->block.attributes) EXPECT_FALSE(a.description.empty()) << name << "." << a.name;
   }
@@ -99,6 +100,35 @@ TEST(Schema, FragmentsAreDeclaredOnceAndIncluded) {
   EXPECT_EQ(catalog->resource("vm"), nullptr);  // a fragment is not a resource
   const char* bad = R"({"name": "pgha_c", "kind": "resource", "description": "d", "include": ["nope"]})";
   EXPECT_FALSE(Catalog::FromDocuments({provider, bad}).ok());
+}
+
+TEST(Schema, TheEmbeddedCatalogListsEverySchemaWithoutParsingAny) {
+  // Names and kinds come from the build (CMake reads them from the JSON), so
+  // the index matches what parsing every document gives.
+  auto parsed = Catalog::LoadEmbedded();
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const Catalog& lazy = Catalog::Embedded();
+  EXPECT_EQ(lazy.resource_names(), parsed->resource_names());
+  EXPECT_EQ(lazy.data_source_names(), parsed->data_source_names());
+  EXPECT_GE(lazy.resource_names().size(), 4u);
+  for (const auto& name : lazy.resource_names()) {
+    ASSERT_NE(lazy.resource(name), nullptr) << name;
+    EXPECT_EQ(lazy.resource(name)->name, name);
+    EXPECT_EQ(lazy.resource(name)->type, parsed->resource(name)->type) << name;
+    EXPECT_EQ(lazy.data_source(name), nullptr) << name;
+  }
+  // The same object every time: parsed once.
+  EXPECT_EQ(lazy.resource("pgha_certificate"), lazy.resource("pgha_certificate"));
+  EXPECT_EQ(lazy.resource("pgha_nope"), nullptr);
+}
+
+TEST(Schema, AMisfiledDocumentIsAnError) {
+  const char* provider = R"({"name": "pgha", "kind": "provider", "description": "d"})";
+  const char* unknown_kind = R"({"name": "pgha_a", "kind": "widget", "description": "d"})";
+  EXPECT_FALSE(Catalog::FromDocuments({provider, unknown_kind}).ok());
+  const char* twice = R"({"name": "pgha_a", "kind": "resource", "description": "d"})";
+  EXPECT_FALSE(Catalog::FromDocuments({provider, twice, twice}).ok());
+  EXPECT_FALSE(Catalog::FromDocuments({twice}).ok());  // no provider schema
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "log/log.h"
 #include "tfproto/convert.h"
+#include "tfproto/wire_schema.h"
 
 namespace pgha::tfproto {
 namespace {
@@ -55,32 +56,29 @@ const schema::Schema* ResourceSchema(const provider::Provider& p, const std::str
 
 }  // namespace
 
-ProviderService::ProviderService(provider::Provider& provider) : provider_(provider) {
-  const auto& catalog = provider_.catalog();
-  ToProto(catalog.provider(), schema_response_.mutable_provider());
-  for (const auto& [name, s] : catalog.resources()) ToProto(*s, &(*schema_response_.mutable_resource_schemas())[name]);
-  for (const auto& [name, s] : catalog.data_sources()) {
-    ToProto(*s, &(*schema_response_.mutable_data_source_schemas())[name]);
-  }
-  auto* caps = schema_response_.mutable_server_capabilities();
-  caps->set_plan_destroy(true);                  // we answer destroy plans (with null)
-  caps->set_get_provider_schema_optional(true);  // the schema is static and built before serving
-}
+ProviderService::ProviderService(provider::Provider& provider) : provider_(provider), capabilities_(Capabilities()) {}
 
 grpc::Status ProviderService::GetMetadata(grpc::ServerContext*, const tfplugin6::GetMetadata_::Request*,
                                           tfplugin6::GetMetadata_::Response* response) {
   return Handle("GetMetadata", "", response, [&](Diagnostics&) {
-    *response->mutable_server_capabilities() = schema_response_.server_capabilities();
-    for (const auto& [name, s] : provider_.catalog().resources()) response->add_resources()->set_type_name(name);
-    for (const auto& [name, s] : provider_.catalog().data_sources()) response->add_data_sources()->set_type_name(name);
+    *response->mutable_server_capabilities() = capabilities_;
+    for (const auto& name : provider_.catalog().resource_names()) response->add_resources()->set_type_name(name);
+    for (const auto& name : provider_.catalog().data_source_names()) {
+      response->add_data_sources()->set_type_name(name);
+    }
   });
 }
 
-grpc::Status ProviderService::GetProviderSchema(grpc::ServerContext*, const tfplugin6::GetProviderSchema::Request*,
-                                                tfplugin6::GetProviderSchema::Response* response) {
-  *response = schema_response_;
+grpc::ServerUnaryReactor* ProviderService::GetProviderSchema(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer*, grpc::ByteBuffer* response) {
+  const std::string_view bytes = EmbeddedSchemaResponse();
+  // A static slice: gRPC sends straight from the binary's read-only data.
+  grpc::Slice slice(bytes.data(), bytes.size(), grpc::Slice::STATIC_SLICE);
+  *response = grpc::ByteBuffer(&slice, 1);
   log::Debug("rpc", {{"rpc", "GetProviderSchema"}});
-  return grpc::Status::OK;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
 }
 
 grpc::Status ProviderService::GetResourceIdentitySchemas(grpc::ServerContext*,

@@ -9,14 +9,17 @@
 
 namespace pgha::tfproto {
 
-class ProviderService final : public tfplugin6::Provider::Service {
+// GetProviderSchema is served raw: its bytes were made by the build
+// (wire_schema.h) and go out as they are, never parsed, copied or re-encoded.
+class ProviderService final
+    : public tfplugin6::Provider::WithRawCallbackMethod_GetProviderSchema<tfplugin6::Provider::Service> {
  public:
   explicit ProviderService(provider::Provider& provider);
 
   grpc::Status GetMetadata(grpc::ServerContext*, const tfplugin6::GetMetadata_::Request*,
                            tfplugin6::GetMetadata_::Response*) override;
-  grpc::Status GetProviderSchema(grpc::ServerContext*, const tfplugin6::GetProviderSchema::Request*,
-                                 tfplugin6::GetProviderSchema::Response*) override;
+  grpc::ServerUnaryReactor* GetProviderSchema(grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
   grpc::Status GetResourceIdentitySchemas(grpc::ServerContext*, const tfplugin6::GetResourceIdentitySchemas::Request*,
                                           tfplugin6::GetResourceIdentitySchemas::Response*) override;
   grpc::Status UpgradeResourceIdentity(grpc::ServerContext*, const tfplugin6::UpgradeResourceIdentity::Request*,
@@ -52,8 +55,7 @@ class ProviderService final : public tfplugin6::Provider::Service {
 
  private:
   provider::Provider& provider_;
-  // Built once at start-up: with get_provider_schema_optional any RPC may come first.
-  tfplugin6::GetProviderSchema::Response schema_response_;
+  const tfplugin6::ServerCapabilities capabilities_;
 };
 
 }  // namespace pgha::tfproto

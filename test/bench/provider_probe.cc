@@ -5,8 +5,12 @@
 // (protocol 5) latency, and peak resident memory. Works for any provider, so
 // scripts/bench can compare pgha with Go providers in the same run.
 //
-//   pgha-provider-probe [--runs N] PROVIDER_BINARY
-// Prints one JSON object with medians.
+//   pgha-provider-probe [--runs N] [--smaps FILE] PROVIDER_BINARY...
+// With several binaries the launches alternate (A B C A B C ...), so that a
+// busy moment on the machine falls on all of them alike and their ratios hold.
+// --smaps copies the first binary's /proc/PID/smaps, taken where peak RSS is
+// read, to FILE: where its memory is, by mapping.
+// Prints one JSON object with medians per binary, one per line.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -74,6 +78,9 @@ long PeakRssKib(pid_t pid) {
   return -1;
 }
 
+// Where --smaps writes; empty for none.
+std::string smaps_file;
+
 struct Sample {
   double handshake_ms = 0, connect_ms = 0, schema_ms = 0, exit_ms = 0;
   long rss_kib = 0;
@@ -95,7 +102,7 @@ bool Call(grpc::GenericStub& stub, const std::string& method, grpc::ByteBuffer* 
   return status.ok();
 }
 
-std::optional<Sample> Probe(const std::string& binary, const Host& host) {
+std::optional<Sample> Probe(const std::string& binary, const Host& host, bool save_smaps) {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return std::nullopt;
   const auto start = Clock::now();
@@ -160,6 +167,10 @@ std::optional<Sample> Probe(const std::string& binary, const Host& host) {
   s.schema_ms = std::chrono::duration<double, std::milli>(Clock::now() - schema_start).count();
   s.schema_bytes = schema.Length();
   s.rss_kib = PeakRssKib(pid);
+  if (save_smaps && !smaps_file.empty()) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/smaps");
+    std::ofstream(smaps_file) << in.rdbuf();
+  }
 
   const auto exit_start = Clock::now();
   grpc::ByteBuffer ignored;
@@ -181,44 +192,56 @@ T Median(std::vector<T> v) {
 
 }  // namespace
 
+struct Samples {
+  std::vector<double> handshake, connect, schema, exit_ms;
+  std::vector<long> rss;
+  Sample last;
+};
+
 int main(int argc, char** argv) {
   int runs = 20;
-  std::string binary;
+  std::vector<std::string> binaries;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--runs" && i + 1 < argc) {
       runs = std::stoi(argv[++i]);
+    } else if (a == "--smaps" && i + 1 < argc) {
+      smaps_file = argv[++i];
     } else {
-      binary = a;
+      binaries.push_back(a);
     }
   }
-  if (binary.empty()) {
-    std::fprintf(stderr, "usage: pgha-provider-probe [--runs N] PROVIDER_BINARY\n");
+  if (binaries.empty()) {
+    std::fprintf(stderr, "usage: pgha-provider-probe [--runs N] [--smaps FILE] PROVIDER_BINARY...\n");
     return 2;
   }
   Host host = MakeHost();
-  std::vector<double> handshake, connect, schema, exit_ms;
-  std::vector<long> rss;
-  Sample last;
+  std::vector<Samples> all(binaries.size());
   for (int i = 0; i < runs; ++i) {
-    auto s = Probe(binary, host);
-    if (!s) return 1;
-    handshake.push_back(s->handshake_ms);
-    connect.push_back(s->connect_ms);
-    schema.push_back(s->schema_ms);
-    exit_ms.push_back(s->exit_ms);
-    rss.push_back(s->rss_kib);
-    last = *s;
+    for (size_t b = 0; b < binaries.size(); ++b) {
+      auto s = Probe(binaries[b], host, b == 0);
+      if (!s) return 1;
+      Samples& out = all[b];
+      out.handshake.push_back(s->handshake_ms);
+      out.connect.push_back(s->connect_ms);
+      out.schema.push_back(s->schema_ms);
+      out.exit_ms.push_back(s->exit_ms);
+      out.rss.push_back(s->rss_kib);
+      out.last = *s;
+    }
   }
-  nlohmann::json out = {{"binary", binary},
-                        {"runs", runs},
-                        {"protocol", last.protocol},
-                        {"handshake_ms_median", Median(handshake)},
-                        {"tls_connect_ms_median", Median(connect)},
-                        {"schema_ms_median", Median(schema)},
-                        {"shutdown_ms_median", Median(exit_ms)},
-                        {"peak_rss_kib_median", Median(rss)},
-                        {"schema_bytes", last.schema_bytes}};
-  std::printf("%s\n", out.dump().c_str());
+  for (size_t b = 0; b < binaries.size(); ++b) {
+    const Samples& x = all[b];
+    nlohmann::json out = {{"binary", binaries[b]},
+                          {"runs", runs},
+                          {"protocol", x.last.protocol},
+                          {"handshake_ms_median", Median(x.handshake)},
+                          {"tls_connect_ms_median", Median(x.connect)},
+                          {"schema_ms_median", Median(x.schema)},
+                          {"shutdown_ms_median", Median(x.exit_ms)},
+                          {"peak_rss_kib_median", Median(x.rss)},
+                          {"schema_bytes", x.last.schema_bytes}};
+    std::printf("%s\n", out.dump().c_str());
+  }
   return 0;
 }

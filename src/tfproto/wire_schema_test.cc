@@ -1,0 +1,26 @@
+#include "tfproto/wire_schema.h"
+
+#include <google/protobuf/util/message_differencer.h>
+
+#include "gtest/gtest.h"
+
+namespace pgha::tfproto {
+namespace {
+
+TEST(WireSchema, TheBuiltInBytesAreTheSchemasOfThisSource) {
+  // What the build wrote must be what schemas/ gives now: a stale generated
+  // file would serve Terraform a schema the code does not read.
+  auto catalog = schema::Catalog::LoadEmbedded();
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  const auto expected = BuildSchemaResponse(*catalog);
+  tfplugin6::GetProviderSchema::Response embedded;
+  const std::string_view bytes = EmbeddedSchemaResponse();
+  ASSERT_TRUE(embedded.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(embedded, expected));
+  EXPECT_EQ(embedded.resource_schemas().size(), catalog->resource_names().size());
+  EXPECT_TRUE(embedded.resource_schemas().contains("pgha_certificate"));
+  EXPECT_TRUE(embedded.server_capabilities().plan_destroy());
+}
+
+}  // namespace
+}  // namespace pgha::tfproto
