@@ -2,7 +2,9 @@
 # provider binary is self-contained, with each document's kind and name read
 # here (string(JSON)) so that the provider can list and find schemas without
 # parsing any at start-up. Invoked at build time with
-# -DOUT=<file> -DSCHEMAS="<a.json;b.json>".
+# -DOUT=<file> -DSCHEMAS="<a.json;b.json>" [-DCOPY_SUFFIX=_x].
+# COPY_SUFFIX (benchmark builds only) embeds every resource and data source a
+# second time under NAME<suffix>: a catalogue twice today's size.
 set(body "")
 foreach(path ${SCHEMAS})
   file(READ ${path} content)
@@ -16,6 +18,10 @@ foreach(path ${SCHEMAS})
     message(FATAL_ERROR "${path}: no \"name\": ${error}")
   endif()
   string(APPEND body "      {\"${file}\", \"${kind}\", \"${name}\", R\"pgha_schema(${content})pgha_schema\"},\n")
+  if(COPY_SUFFIX AND (kind STREQUAL "resource" OR kind STREQUAL "data_source"))
+    string(JSON copy SET "${content}" name "\"${name}${COPY_SUFFIX}\"")
+    string(APPEND body "      {\"${file}\", \"${kind}\", \"${name}${COPY_SUFFIX}\", R\"pgha_schema(${copy})pgha_schema\"},\n")
+  endif()
 endforeach()
 file(WRITE ${OUT}.tmp "// Generated from schemas/ by cmake/embed_schemas.cmake. Do not edit.
 #include \"schema/schema.h\"

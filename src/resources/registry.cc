@@ -50,6 +50,11 @@ absl::StatusOr<Registry> Registry::Build(const schema::Catalog& catalog) {
     data_sources.emplace(name + "_cloud_init",
                          [role](const schema::Schema& s) { return std::make_shared<CloudInitDataSource>(s, role); });
   }
+#ifdef PGHA_BENCH_COPY_SUFFIX
+  // Benchmark builds only (PGHA_BENCH_SCHEMA_COPY): each schema's copy is served by the same code.
+  for (const auto& [name, make] : std::map(resources)) resources.emplace(name + PGHA_BENCH_COPY_SUFFIX, make);
+  for (const auto& [name, make] : std::map(data_sources)) data_sources.emplace(name + PGHA_BENCH_COPY_SUFFIX, make);
+#endif
   Registry registry;
   registry.catalog_ = &catalog;
   if (auto s = Bind(catalog.resource_names(), std::move(resources), registry.resources_); !s.ok()) return s;
