@@ -1,17 +1,12 @@
 #include "cloudinit/line_template.h"
 
-#include <regex>
 #include <set>
 
 #include "base/strings.h"
+#include "cloudinit/placeholder.h"
 
 namespace pgha::cloudinit {
 namespace {
-
-const std::regex& PlaceholderPattern() {
-  static const std::regex pattern(R"(\{\{\s*([a-z0-9_]+)\s*\}\})");
-  return pattern;
-}
 
 absl::Status CheckSingleLine(const std::string& name, const std::string& value) {
   for (unsigned char c : value) {
@@ -39,10 +34,10 @@ absl::StatusOr<std::string> RenderLineTemplate(std::string_view template_text, c
     std::vector<std::string> literals;
     std::vector<std::string> names;
     size_t pos = 0;
-    for (std::sregex_iterator it(line.begin(), line.end(), PlaceholderPattern()), last; it != last; ++it) {
-      literals.push_back(line.substr(pos, static_cast<size_t>(it->position()) - pos));
-      names.push_back((*it)[1].str());
-      pos = static_cast<size_t>(it->position() + it->length());
+    for (auto p = FindPlaceholder(line); p; p = FindPlaceholder(line, pos)) {
+      literals.push_back(line.substr(pos, p->begin - pos));
+      names.push_back(p->name);
+      pos = p->end;
     }
     literals.push_back(line.substr(pos));
 

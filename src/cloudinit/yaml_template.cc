@@ -1,20 +1,15 @@
 #include "cloudinit/yaml_template.h"
 
 #include <optional>
-#include <regex>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
 #include "base/strings.h"
+#include "cloudinit/placeholder.h"
 
 namespace pgha::cloudinit {
 namespace {
-
-const std::regex& PlaceholderPattern() {
-  static const std::regex pattern(R"(^\{\{\s*([a-z0-9_]+)\s*\}\}$)");
-  return pattern;
-}
 
 // Strings from values are emitted double-quoted, so "150" or "on" stays a
 // string for every YAML reader (YAML 1.1 would read them as a number, a bool).
@@ -76,12 +71,11 @@ void Emit(YAML::Emitter& out, const YAML::Node& node) {
 absl::StatusOr<std::optional<YAML::Node>> Replacement(const YAML::Node& node, const TemplateValues& values,
                                                       std::set<std::string>& used) {
   if (!node.IsScalar()) return std::optional<YAML::Node>();
-  std::smatch m;
-  const std::string text = node.Scalar();
-  if (!std::regex_match(text, m, PlaceholderPattern())) return std::optional<YAML::Node>();
-  auto value = values.find(m[1].str());
-  if (value == values.end()) return absl::InvalidArgumentError(pgha::StrCat("no value for {{", m[1].str(), "}}"));
-  used.insert(m[1].str());
+  const std::optional<std::string> name = WholePlaceholder(node.Scalar());
+  if (!name) return std::optional<YAML::Node>();
+  auto value = values.find(*name);
+  if (value == values.end()) return absl::InvalidArgumentError(pgha::StrCat("no value for {{", *name, "}}"));
+  used.insert(*name);
   if (std::holds_alternative<Omit>(value->second)) {
     YAML::Node omitted;
     omitted.SetTag("!pgha-omit");

@@ -1,6 +1,6 @@
 #include "roles/pieces.h"
 
-#include <regex>
+#include <string_view>
 
 #include "base/strings.h"
 
@@ -28,14 +28,46 @@ std::string HostPort(const std::string& ip, int port) {
   return ip.find(':') == std::string::npos ? pgha::StrCat(ip, ":", port) : pgha::StrCat("[", ip, "]:", port);
 }
 
+// Checked by hand, not with std::regex: renders run concurrently, and the
+// first compile of a regex writes libstdc++'s shared ctype cache unlocked.
+namespace {
+
+bool AllOf(std::string_view s, bool (*ok)(char)) {
+  for (char c : s) {
+    if (!ok(c)) return false;
+  }
+  return true;
+}
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+}  // namespace
+
+// ^[0-9]+(us|ms|s|m|h|d)?$
 bool IsHaproxyTime(const std::string& value) {
-  static const std::regex pattern(R"(^[0-9]+(us|ms|s|m|h|d)?$)");
-  return std::regex_match(value, pattern);
+  std::string_view v = value;
+  size_t digits = 0;
+  while (digits < v.size() && IsDigit(v[digits])) ++digits;
+  if (digits == 0) return false;
+  const std::string_view unit = v.substr(digits);
+  return unit.empty() || unit == "us" || unit == "ms" || unit == "s" || unit == "m" || unit == "h" || unit == "d";
 }
 
+// ^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$
 bool IsListenAddress(const std::string& value) {
-  static const std::regex pattern(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):[0-9]{1,5}$)");
-  return std::regex_match(value, pattern);
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos) return false;
+  const std::string_view host = std::string_view(value).substr(0, colon);
+  const std::string_view port = std::string_view(value).substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !AllOf(port, IsDigit)) return false;
+  if (!host.empty() && host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return false;
+    return AllOf(host.substr(1, host.size() - 2), [](char c) {
+      return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+    });
+  }
+  return AllOf(host, [](char c) {
+    return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-';
+  });
 }
 
 std::string ShellQuote(const std::string& value) {
