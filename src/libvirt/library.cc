@@ -1,7 +1,6 @@
 #include "libvirt/library.h"
 
 #include <dlfcn.h>
-#include <link.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -88,19 +87,6 @@ const LibvirtApi& Virt() {
     std::abort();
   }
   return **api;
-}
-
-bool LibvirtIsMapped() {
-  bool found = false;
-  dl_iterate_phdr(
-      [](dl_phdr_info* info, size_t, void* data) {
-        if (info->dlpi_name != nullptr && std::strstr(info->dlpi_name, "/libvirt.so") != nullptr) {
-          *static_cast<bool*>(data) = true;
-        }
-        return 0;
-      },
-      &found);
-  return found;
 }
 
 }  // namespace pgha::libvirt

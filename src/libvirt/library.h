@@ -57,9 +57,6 @@ absl::StatusOr<const Libxml2Api*> LoadLibxml2();
 // The table, once LoadLibvirt succeeded: every Connection implies it. Aborts otherwise.
 const LibvirtApi& Virt();
 
-// For tests: whether the process has libvirt mapped right now.
-bool LibvirtIsMapped();
-
 namespace internal {
 // Loads `soname` into a table of `names.size()` entries; what both loaders share.
 absl::Status LoadTable(const char* soname, const char* package, const char* const* names, size_t count, void** table);

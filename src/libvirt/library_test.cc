@@ -1,10 +1,28 @@
 #include "libvirt/library.h"
 
+#include <link.h>
+
+#include <cstring>
+
 #include "gtest/gtest.h"
 #include "libvirt/connection.h"
 
 namespace pgha::libvirt {
 namespace {
+
+// Whether the process has libvirt mapped right now.
+bool LibvirtIsMapped() {
+  bool found = false;
+  dl_iterate_phdr(
+      [](dl_phdr_info* info, size_t, void* data) {
+        if (info->dlpi_name != nullptr && std::strstr(info->dlpi_name, "/libvirt.so") != nullptr) {
+          *static_cast<bool*>(data) = true;
+        }
+        return 0;
+      },
+      &found);
+  return found;
+}
 
 TEST(Library, AMissingLibraryNamesItAndItsPackage) {
   const char* names[] = {"virConnectOpen"};

@@ -405,8 +405,7 @@ absl::StatusOr<Schema> ParseSchema(std::string_view json_text,
 struct Catalog::Entry {
   std::string name;
   Schema::Kind kind = Schema::Kind::kResource;
-  std::string_view text;
-  std::string owned_text;  // FromDocuments: the caller's documents need not outlive the catalog
+  std::string_view text;  // read only by the first parse
   mutable std::once_flag once;
   mutable absl::StatusOr<std::shared_ptr<const Schema>> parsed = absl::UnknownError("not parsed");
 };
@@ -537,17 +536,11 @@ absl::StatusOr<Catalog> Catalog::FromDocuments(const std::vector<std::string_vie
   }
   auto catalog = Index(described);
   if (!catalog.ok()) return catalog.status();
-  // Own the texts: entries point into them until parsed, fragments for good.
-  for (auto& entry : catalog->entries_) {
-    entry->owned_text = std::string(entry->text);
-    entry->text = entry->owned_text;
-  }
-  auto& fragment_texts = catalog->fragments_->texts;
-  for (auto& text : fragment_texts) {
-    catalog->owned_fragment_texts_.push_back(std::make_unique<std::string>(text));
-    text = *catalog->owned_fragment_texts_.back();
-  }
   if (auto s = catalog->ParseAll(); !s.ok()) return s;
+  // Everything is parsed, fragments included, and never parsed again: drop
+  // the views of the caller's documents, which need not outlive the catalog.
+  for (auto& entry : catalog->entries_) entry->text = {};
+  catalog->fragments_->texts.clear();
   return catalog;
 }
 

@@ -176,7 +176,6 @@ class Catalog {
   std::unique_ptr<absl::flat_hash_map<std::string_view, const Entry*>> data_sources_;
   std::vector<std::string> resource_names_;
   std::vector<std::string> data_source_names_;
-  std::vector<std::unique_ptr<std::string>> owned_fragment_texts_;
 };
 
 }  // namespace pgha::schema
