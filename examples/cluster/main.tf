@@ -94,6 +94,11 @@ resource "pgha_etcd_member" "etcd" {
   install_dependencies   = var.install_dependencies
   running                = var.running
   shutdown_timeout       = var.shutdown_timeout
+  wait_for_healthy       = var.wait_for_healthy
+
+  timeouts {
+    create = var.create_timeout
+  }
   kernel                 = var.kernel
   initrd                 = var.initrd
   cmdline                = var.cmdline
@@ -166,6 +171,11 @@ resource "pgha_postgres_node" "postgres" {
   install_dependencies   = var.install_dependencies
   running                = var.running
   shutdown_timeout       = var.shutdown_timeout
+  wait_for_healthy       = var.wait_for_healthy
+
+  timeouts {
+    create = var.create_timeout
+  }
   kernel                 = var.kernel
   initrd                 = var.initrd
   cmdline                = var.cmdline
@@ -237,6 +247,11 @@ resource "pgha_haproxy_lb" "lb" {
   install_dependencies   = var.install_dependencies
   running                = var.running
   shutdown_timeout       = var.shutdown_timeout
+  wait_for_healthy       = var.wait_for_healthy
+
+  timeouts {
+    create = var.create_timeout
+  }
   kernel                 = var.kernel
   initrd                 = var.initrd
   cmdline                = var.cmdline

@@ -100,6 +100,18 @@ variable "running" {
   default = true
 }
 
+variable "wait_for_healthy" {
+  description = "terraform apply returns once every member is healthy: etcd voting, Patroni leading or streaming, the load balancer routing to the leader. false: once the VMs are started (e.g. disks without an OS)."
+  type        = bool
+  default     = true
+}
+
+variable "create_timeout" {
+  description = "How long each VM's create may take, its wait for health included (emulated VMs booting together on a busy host need many minutes)."
+  type        = string
+  default     = "30m"
+}
+
 variable "shutdown_timeout" {
   type    = number
   default = 60

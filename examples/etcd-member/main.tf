@@ -57,6 +57,18 @@ variable "space_quota" {
   default     = 8589934592
 }
 
+variable "wait_for_healthy" {
+  description = "Return from create and update only once etcd is healthy (read through the guest agent)."
+  type        = bool
+  default     = true
+}
+
+variable "create_timeout" {
+  description = "How long a create may take, the wait for health included."
+  type        = string
+  default     = "30m"
+}
+
 variable "apply_cloud_init_changes" {
   type    = string
   default = "next_boot"
@@ -98,8 +110,13 @@ resource "pgha_etcd_member" "etcd_1" {
   cloud_init_volume_pool = var.pool
   running                = var.running
   shutdown_timeout       = var.shutdown_timeout
+  wait_for_healthy       = var.wait_for_healthy
 
   apply_cloud_init_changes = var.apply_cloud_init_changes
+
+  timeouts {
+    create = var.create_timeout
+  }
 
   network_interface {
     network_name  = var.network

@@ -104,6 +104,18 @@ absl::Status Connection::StartDomain(virDomain* domain) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> Connection::AgentCommand(virDomain* domain, const std::string& command,
+                                                     std::chrono::seconds timeout) {
+  auto qemu = LoadLibvirtQemu();
+  if (!qemu.ok()) return qemu.status();
+  const int seconds = static_cast<int>(std::clamp<int64_t>(timeout.count(), 1, 3600));
+  char* reply = (*qemu)->virDomainQemuAgentCommand(domain, command.c_str(), seconds, 0);
+  if (reply == nullptr) return LastError("the QEMU guest agent");
+  std::string out(reply);
+  free(reply);
+  return out;
+}
+
 bool Connection::IsActive(virDomain* domain) { return Virt().virDomainIsActive(domain) == 1; }
 
 absl::StatusOr<DomainInfo> Connection::GetDomainInfo(virDomain* domain) {

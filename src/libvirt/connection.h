@@ -75,6 +75,12 @@ class Connection {
   // guest may lock the tray.
   enum class MediaScope { kDefinition, kLive };
   absl::Status ChangeMedia(virDomain* domain, const std::string& disk_xml, MediaScope scope);
+  // One QEMU guest agent command (a JSON object) through the domain's
+  // virtio-serial channel; its JSON reply. Unavailable while the agent is not
+  // connected or does not answer within `timeout`; FailedPrecondition when the
+  // domain is not running. The command text is never logged: it may carry secrets.
+  absl::StatusOr<std::string> AgentCommand(virDomain* domain, const std::string& command,
+                                           std::chrono::seconds timeout);
 
   // Storage.
   absl::StatusOr<PoolPtr> LookupPool(const std::string& name);

@@ -80,6 +80,12 @@ absl::StatusOr<const Libxml2Api*> LoadLibxml2() {
   return LoadOnce(*state, "libxml2.so.2", "libxml2", kNames);
 }
 
+absl::StatusOr<const LibvirtQemuApi*> LoadLibvirtQemu() {
+  static auto* state = new Loaded<LibvirtQemuApi>();
+  static constexpr const char* kNames[] = {PGHA_LIBVIRT_QEMU_FUNCTIONS(PGHA_ENTRY_NAME)};
+  return LoadOnce(*state, "libvirt-qemu.so.0", "libvirt0", kNames);
+}
+
 const LibvirtApi& Virt() {
   auto api = LoadLibvirt();
   if (!api.ok()) {

@@ -6,6 +6,7 @@
 // Every libvirt and libxml2 function pgha calls is in one of these tables.
 #pragma once
 
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
@@ -31,6 +32,10 @@ namespace pgha::libvirt {
   X(virStreamNew) X(virStreamSend) X(virStreamRecv) X(virStreamFinish) X(virStreamAbort) X(virStreamFree)   \
   X(virNetworkLookupByUUIDString) X(virNetworkGetName) X(virNetworkFree)
 
+// libvirt-qemu: the guest agent's pass-through (guest-exec, guest-file-*),
+// which libvirt's own API does not wrap.
+#define PGHA_LIBVIRT_QEMU_FUNCTIONS(X) X(virDomainQemuAgentCommand)
+
 // xmlFree is a variable (the deallocator libxml2 uses), so its entry is the
 // variable's address: call it as (*api.xmlFree)(p).
 #define PGHA_LIBXML2_FUNCTIONS(X)                                                                       \
@@ -43,6 +48,10 @@ struct LibvirtApi {
   PGHA_LIBVIRT_FUNCTIONS(PGHA_DECLARE_ENTRY)
 };
 
+struct LibvirtQemuApi {
+  PGHA_LIBVIRT_QEMU_FUNCTIONS(PGHA_DECLARE_ENTRY)
+};
+
 struct Libxml2Api {
   PGHA_LIBXML2_FUNCTIONS(PGHA_DECLARE_ENTRY)
 };
@@ -53,6 +62,7 @@ struct Libxml2Api {
 // FailedPrecondition naming the library and the Debian package that has it.
 absl::StatusOr<const LibvirtApi*> LoadLibvirt();
 absl::StatusOr<const Libxml2Api*> LoadLibxml2();
+absl::StatusOr<const LibvirtQemuApi*> LoadLibvirtQemu();
 
 // The table, once LoadLibvirt succeeded: every Connection implies it. Aborts otherwise.
 const LibvirtApi& Virt();

@@ -20,6 +20,7 @@ using value::Value;
 class Etcd final : public Role {
  public:
   std::string noun() const override { return "etcd member"; }
+  health::Service service() const override { return health::Service::kEtcd; }
 
   void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
     const Value& config = reader.value();

@@ -259,6 +259,11 @@ absl::StatusOr<GuestDocuments> RenderGuest(const Reader& config, const RoleOutpu
   // (the runcmd script's status is its last command's), with a line on the console.
   if (config.Object("fluentbit").Bool("enabled")) c.runcmd.push_back(roles::FluentBitRunningCheck());
   if (config.Bool("install_dependencies")) {
+    // pgha reaches every guest through its QEMU agent (health, live changes).
+    // udev starts the agent when its port appears at boot, before the package
+    // is in; so the first boot starts it by hand.
+    pieces.packages.push_back("qemu-guest-agent");
+    c.runcmd.insert(c.runcmd.begin(), {"systemctl", "start", "--no-block", "qemu-guest-agent"});
     c.packages = pieces.packages;
     RemoveDuplicates(c.packages);
   }

@@ -18,6 +18,7 @@ using value::Value;
 class Haproxy final : public Role {
  public:
   std::string noun() const override { return "load balancer"; }
+  health::Service service() const override { return health::Service::kHaproxy; }
 
   void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
     const Value& config = reader.value();

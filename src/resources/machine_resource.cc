@@ -1,6 +1,9 @@
 #include "resources/machine_resource.h"
 
+#include "agent/libvirt_channel.h"
+#include "base/duration.h"
 #include "base/strings.h"
+#include "health/health.h"
 #include "resources/machine.h"
 #include "resources/vm_common.h"
 #include "schema/reader.h"
@@ -12,8 +15,11 @@ using schema::Reader;
 using value::Diagnostics;
 using value::Value;
 
+using Clock = std::chrono::steady_clock;
+
 // Attributes pgha computes rather than reads.
-constexpr const char* kOutputs[] = {"id", "user_data", "user_data_digest", "cloud_init_volume_name"};
+constexpr const char* kOutputs[] = {"id", "user_data", "user_data_digest", "cloud_init_volume_name", "healthy", "role",
+                                    "member_id", "is_leader", "lag_bytes", "timeline"};
 
 // The machine a state (or plan) describes, found by the UUID it recorded.
 MachineRef RefOf(const Reader& state, const Context& ctx) {
@@ -33,7 +39,11 @@ std::chrono::milliseconds ShutdownGrace(const Reader& state) { return std::chron
 // True when every input the documents depend on is known.
 bool InputsKnown(const Value& planned) {
   Value inputs = planned;
-  for (const char* name : kOutputs) inputs = inputs.WithAttr(name, Value::Null(planned.GetAttr(name).type()));
+  for (const char* name : kOutputs) {
+    if (planned.type().attributes().contains(name)) {
+      inputs = inputs.WithAttr(name, Value::Null(planned.GetAttr(name).type()));
+    }
+  }
   return inputs.IsWhollyKnown();
 }
 
@@ -44,7 +54,66 @@ Value NullObject(const value::Type& type) {
   return Value::Object(std::move(attrs));
 }
 
+// `timeouts.create` or `timeouts.update` (validated at plan time; the schema holds the defaults).
+std::chrono::seconds TimeoutOf(const Reader& config, const char* which) {
+  const auto d = pgha::ParseDuration(config.Object("timeouts").String(which));
+  return std::chrono::duration_cast<std::chrono::seconds>(d.value_or(std::chrono::minutes(30)));
+}
+
+// The health attributes from what a probe saw (nullopt: nothing answered).
+Value WithHealth(Value s, const std::optional<health::Health>& h) {
+  const auto& attrs = s.type().attributes();
+  const bool healthy = h && h->healthy;
+  s = s.WithAttr("healthy", Value::Bool(healthy));
+  s = s.WithAttr("role", Value::String(healthy ? h->role : ""));
+  if (attrs.contains("member_id")) {
+    s = s.WithAttr("member_id", Value::String(h ? h->member_id : ""));
+    s = s.WithAttr("is_leader", Value::Bool(h && h->is_leader.value_or(false)));
+  }
+  if (attrs.contains("lag_bytes")) {
+    s = s.WithAttr("lag_bytes", h && h->lag_bytes ? Value::Int(*h->lag_bytes) : Value::Null(value::Type::Number()));
+    s = s.WithAttr("timeline", h && h->timeline ? Value::Int(*h->timeline) : Value::Null(value::Type::Number()));
+  }
+  return s;
+}
+
+// One look at the service, for Read: a VM that does not answer is simply not healthy.
+std::optional<health::Health> ProbeOnce(const MachineRef& ref, health::Service service) {
+  agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
+  agent::GuestAgent agent(channel);
+  auto h = health::Probe(agent, service);
+  if (!h.ok()) return std::nullopt;
+  return *h;
+}
+
 }  // namespace
+
+// Waits for the service when asked, within what is left of the operation's
+// timeout, and records what was seen. On failure the state still describes
+// the VM (so nothing leaks) and the diagnostic says what was last seen.
+Value MachineResource::AwaitHealthy(const Context& ctx, const Value& state, const char* operation,
+                                    Clock::time_point started, const std::string& what, Diagnostics& diags) const {
+  const Reader config(schema().block, state);
+  const MachineRef ref = RefOf(config, ctx);
+  if (!config.Bool("running")) return WithHealth(state, std::nullopt);
+  if (!config.Bool("wait_for_healthy")) {
+    // A VM created just now cannot answer yet; an updated one may.
+    return WithHealth(state, std::string_view(operation) == "create" ? std::nullopt : ProbeOnce(ref, role_->service()));
+  }
+  const auto budget = TimeoutOf(config, operation);
+  const auto spent = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
+  agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
+  agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
+  health::WaitOptions options;
+  options.timeout = std::max(std::chrono::seconds(1), budget - spent);
+  options.cancelled = [&ctx] { return ctx.cancel.cancelled(); };
+  auto h = health::WaitHealthy(agent, role_->service(), options);
+  if (h.ok()) return WithHealth(state, *h);
+  diags.AddError(what, pgha::StrCat("The VM ", ref.name, " is ", absl::IsCancelled(h.status()) ? "up, but the apply was interrupted before its " : "up, but its ",
+                                    role_->noun(), absl::IsCancelled(h.status()) ? " was healthy." : pgha::StrCat(" is ", h.status().message()),
+                                    "\nThe VM stays in Terraform's state", std::string_view(operation) == "create" ? " (tainted: the next apply replaces it unless you `terraform untaint` it once it is healthy)." : "."));
+  return WithHealth(state, std::nullopt);
+}
 
 absl::StatusOr<GuestDocuments> MachineResource::Render(const Value& planned) const {
   const Reader config(schema().block, planned);
@@ -85,6 +154,7 @@ void MachineResource::ModifyPlan(const Context&, const Value& prior, const Value
 }
 
 Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnostics& diags) const {
+  const auto started = Clock::now();
   const std::string what = pgha::StrCat("Cannot create the ", role_->noun(), " VM");
   auto docs = Render(planned);
   if (!docs.ok()) {
@@ -103,7 +173,7 @@ Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnost
     diags.AddError(what, std::string(state.status().message()));
     return Value::Null(schema().type);
   }
-  return WithMachineState(planned, *state, *docs);
+  return AwaitHealthy(ctx, WithMachineState(planned, *state, *docs), "create", started, what, diags);
 }
 
 Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics& diags) const {
@@ -123,10 +193,13 @@ Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics&
   s = s.WithAttr("memory", Value::Int(m.memory_mib));
   s = s.WithAttr("id", Value::String(m.uuid));
   s = s.WithAttr("name", Value::String(m.name));  // renamed by hand: the plan shows it
+  // Computed facts only: they never make a diff by themselves.
+  s = WithHealth(s, m.running ? ProbeOnce(RefOf(Reader(schema().block, s), ctx), role_->service()) : std::nullopt);
   return WithDiskFormats(s, m);
 }
 
 Value MachineResource::Update(const Context& ctx, const Value& prior, const Value& planned, Diagnostics& diags) const {
+  const auto started = Clock::now();
   const std::string what = pgha::StrCat("Cannot update the ", role_->noun(), " VM");
   const Reader before(schema().block, prior);
   const Reader after(schema().block, planned);
@@ -154,7 +227,7 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
     diags.AddError(what, std::string(status.message()));
     return prior;
   }
-  return out;
+  return AwaitHealthy(ctx, out, "update", started, what, diags);
 }
 
 void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics& diags) const {

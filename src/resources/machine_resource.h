@@ -5,6 +5,7 @@
 // imported by domain name.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "resources/resource.h"
@@ -29,6 +30,9 @@ class MachineResource final : public Resource {
 
  private:
   absl::StatusOr<GuestDocuments> Render(const value::Value& planned) const;
+  value::Value AwaitHealthy(const Context& ctx, const value::Value& state, const char* operation,
+                            std::chrono::steady_clock::time_point started, const std::string& what,
+                            value::Diagnostics& diags) const;
 
   std::shared_ptr<const Role> role_;
 };

@@ -26,6 +26,7 @@ std::optional<int64_t> KnownInt(const schema::Reader& block, const std::string& 
 class Postgres final : public Role {
  public:
   std::string noun() const override { return "PostgreSQL node"; }
+  health::Service service() const override { return health::Service::kPatroni; }
 
   void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
     const Value& config = reader.value();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "health/health.h"
 #include "libvirt/domain_spec.h"
 #include "resources/guest.h"
 #include "schema/reader.h"
@@ -21,6 +22,8 @@ class Role {
 
   // What the VM is, for messages: "etcd member".
   virtual std::string noun() const = 0;
+  // The service whose health the VM's resource waits for and reports.
+  virtual health::Service service() const = 0;
   // Rules beyond the schema's validators, on a config that may hold unknowns.
   // Defaults come from `config`'s schema; config.value() holds the unknowns.
   virtual void Validate(const schema::Reader& config, value::Diagnostics& diags) const = 0;

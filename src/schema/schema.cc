@@ -65,6 +65,8 @@ absl::StatusOr<Validator> ParseValidator(const json& j, std::string_view where) 
     v.kind = Validator::Kind::kPemCertificate;
   } else if (key == "pem_private_key") {
     v.kind = Validator::Kind::kPemPrivateKey;
+  } else if (key == "duration") {
+    v.kind = Validator::Kind::kDuration;
   } else if (key == "not_empty") {
     v.kind = Validator::Kind::kNotEmpty;
   } else if (key == "unique_by") {
@@ -286,6 +288,8 @@ std::string Validator::Describe() const {
       return "a PEM-encoded private key (PKCS#1, PKCS#8 or SEC1)";
     case Kind::kNotEmpty:
       return "not empty";
+    case Kind::kDuration:
+      return "a duration of at least 1 s, e.g. `90s`, `30m` or `1h30m` (units h, m, s, ms)";
     case Kind::kUniqueBy:
       return pgha::StrCat("unique by `", choices[0], "`");
   }

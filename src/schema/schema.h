@@ -33,6 +33,7 @@ struct Validator {
     kPemPrivateKey,   // strings: a PEM private key (PKCS#1, PKCS#8 or SEC1)
     kNotEmpty,        // strings: not ""
     kUniqueBy,        // lists or sets of nested objects: no two share `choices[0]`'s value
+    kDuration,        // strings: a Go duration ("30m", "1h30m"), at least 1 s
   };
   Kind kind;
   std::vector<std::string> choices;

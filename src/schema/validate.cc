@@ -4,6 +4,7 @@
 
 #include <map>
 
+#include "base/duration.h"
 #include "base/strings.h"
 #include "absl/strings/str_split.h"
 #include "pki/pem.h"
@@ -252,6 +253,11 @@ std::string CheckValidator(const Validator& validator, const Value& v) {
       return v.AsString().empty() ? "it is empty" : "";
     case Validator::Kind::kUniqueBy:
       return "";  // a rule over the whole list: ValidateUnique
+    case Validator::Kind::kDuration: {
+      const auto d = ParseDuration(v.AsString());
+      if (!d) return pgha::StrCat("\"", v.AsString(), "\" is not a duration");
+      return *d < std::chrono::seconds(1) ? pgha::StrCat("\"", v.AsString(), "\" is shorter than 1 s") : "";
+    }
   }
   return "";
 }

@@ -110,13 +110,13 @@ class Workspace:
         shutil.copytree(ROOT / "examples" / name, self.dir, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
 
-    def run(self, *args, expect=0, env=None, wrapper=()):
+    def run(self, *args, expect=0, env=None, wrapper=(), timeout=600):
         full_env = dict(self.env)
         full_env.update(env or {})
         command = [*wrapper, self.client, *args]
         if args[0] in COLOURED_COMMANDS:
             command.insert(len(wrapper) + 2, "-no-color")
-        proc = subprocess.run(command, cwd=self.dir, env=full_env, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(command, cwd=self.dir, env=full_env, capture_output=True, text=True, timeout=timeout)
         if expect is not None and proc.returncode != expect:
             raise AssertionError(
                 f"{' '.join(args)} exited {proc.returncode}, expected {expect}\n"

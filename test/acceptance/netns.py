@@ -148,8 +148,9 @@ class Node:
         self.processes.append(proc)
         return proc
 
-    def run(self, argv, mounts, user=None, timeout=120):
-        return subprocess.run(self.command(argv, mounts, user), capture_output=True, text=True, timeout=timeout)
+    def run(self, argv, mounts, user=None, timeout=120, input=None):
+        return subprocess.run(self.command(argv, mounts, user), capture_output=True, text=True, timeout=timeout,
+                              input=input)
 
     def stop(self):
         """SIGKILL of every process in the namespace, whoever started it (postgres is not Patroni's child)."""

@@ -66,7 +66,9 @@ def clean_libvirt():
 
 
 def tf_vars(env, **extra):
-    values = {"os_volume_id": env["os_volume_id"], "pool": POOL, "network": NETWORK, "shutdown_timeout": "2"}
+    # The disk has no OS: nothing boots, so nothing to wait for (test_the_health_wait_* sets it).
+    values = {"os_volume_id": env["os_volume_id"], "pool": POOL, "network": NETWORK, "shutdown_timeout": "2",
+              "wait_for_healthy": "false"}
     values.update(extra)
     out = []
     for k, v in values.items():
@@ -293,3 +295,31 @@ def test_provider_uri_names_the_hypervisor(workspace, libvirt_env):
     ws.run("import", "-input=false", *v, "pgha_etcd_member.etcd_1", name, env=elsewhere)
     ws.run("destroy", "-auto-approve", "-input=false", *v, env=elsewhere)
     assert domain_state(name) is None
+
+
+def test_a_member_that_never_becomes_healthy_fails_its_create_in_time_and_stays_in_state(workspace, libvirt_env):
+    """The disk has no OS, so no guest agent ever answers: the create waits for health until
+    timeouts.create, fails naming the VM and the fix, and the VM stays in state (tainted), so
+    nothing leaks and destroy removes it."""
+    import json
+    import time
+    ws = workspace
+    ws.copy_example("etcd-member")
+    name = "pgha-example-etcd-1"
+    v = tf_vars(libvirt_env, wait_for_healthy="true", create_timeout="15s")
+    ws.run("init", "-input=false")
+    started = time.monotonic()
+    out = ws.run("apply", "-auto-approve", "-input=false", *v, expect=1)
+    elapsed = time.monotonic() - started
+    text = " ".join((out.stdout + out.stderr).split())
+    for part in (f"VM {name}", "not healthy after", "never answered", "qemu-guest-agent",
+                 "install_dependencies = true", "timeouts.create", "tainted"):
+        assert part in text, f"{part!r} missing from:\n{out.stdout}\n{out.stderr}"
+    assert elapsed < 120, f"the create took {elapsed:.0f} s with a 15 s timeout"
+    assert domain_state(name) == "running"
+    member = [r for r in ws.state()["resources"] if r["type"] == "pgha_etcd_member"]
+    assert len(member) == 1 and member[0]["instances"][0].get("status") == "tainted", json.dumps(member)[:2000]
+    assert member[0]["instances"][0]["attributes"]["healthy"] is False
+    ws.run("destroy", "-auto-approve", "-input=false", *v)
+    assert domain_state(name) is None
+    assert not [s for s in seed_volumes() if s.startswith(name)]

@@ -25,6 +25,7 @@ import ssl
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -250,6 +251,41 @@ def test_patroni_elects_one_leader_with_a_synchronous_standby(services):
         cur.execute("SHOW synchronous_standby_names")
         assert cur.fetchone()[0] != ""
     conn.close()
+
+
+PROBE = Path(__file__).resolve().parents[2] / "templates" / "agent" / "probe.py"
+
+
+def probe(node, service):
+    """templates/agent/probe.py run in the node as the provider runs it in a VM (python3 reading it from
+    stdin, as root), with the node's own files: its JSON report."""
+    out = node.run(["/usr/bin/python3", "-", service], node.mounts, input=PROBE.read_text(), timeout=60)
+    assert out.returncode == 0, f"{node.name}: the probe exited {out.returncode}\n{out.stderr[-3000:]}"
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_health_probe_reports_what_the_services_say(services):
+    services.wait_ready(120, "a healthy cluster before probing it")
+    etcd = {n.name: probe(n, "etcd") for n in services.etcd}
+    for name, report in etcd.items():
+        assert report["healthy"] and report["role"] in ("leader", "follower"), (name, report)
+        assert report["voting_members"] == len(services.etcd) and not report["is_learner"], (name, report)
+    assert sum(r["is_leader"] for r in etcd.values()) == 1, etcd
+    assert len({r["member_id"] for r in etcd.values()}) == len(etcd)
+
+    members = {m["name"]: m for m in services.members()}
+    patroni = {n.name: probe(n, "patroni") for n in services.postgres}
+    for name, report in patroni.items():
+        assert report["healthy"], (name, report)
+        assert report["role"] == members[name]["role"], (name, report, members[name])
+        assert isinstance(report["lag_bytes"], int) and report["timeline"] == members[name]["timeline"], report
+    assert sorted(r["role"] for r in patroni.values()) == ["leader", "replica", "sync_standby"], patroni
+
+    lb = next(n for n in services.cluster.nodes.values() if n.role == "haproxy")
+    report = probe(lb, "haproxy")
+    leader = services.leader()["name"]
+    assert report["healthy"] and len(report["servers_up"]) == 1, report
+    assert leader in report["servers_up"][0], (leader, report)
 
 
 def psql(services, password, sql, user=APP_USER):

@@ -1,0 +1,61 @@
+// What a pgha VM's service says about itself, read through the guest agent
+// (templates/agent/probe.py runs inside the guest), and the wait that
+// Create and Update use: they return once the role is healthy, or fail
+// with what was last seen when their timeout runs out.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "agent/agent.h"
+
+namespace pgha::health {
+
+// The probes: "etcd", "patroni", "haproxy".
+enum class Service { kEtcd, kPatroni, kHaproxy };
+std::string_view ServiceName(Service s);
+
+struct Health {
+  bool healthy = false;
+  // leader, sync_standby, replica (Patroni); leader, follower (etcd); routing (HAProxy).
+  std::string role;
+  // Why it is not healthy, in the probe's words.
+  std::string problem;
+  std::optional<int64_t> lag_bytes, timeline;   // Patroni
+  std::string member_id;                        // etcd, hex
+  std::optional<bool> is_leader;                // etcd
+  // Context for a diagnostic.
+  std::string cloud_init_stage;
+  bool cloud_init_done = false;
+  std::vector<std::string> cloud_init_errors;
+  std::string unit_state;
+  int64_t unit_restarts = 0;
+  std::vector<std::string> journal;
+
+  // Several lines: what was seen, for an error diagnostic.
+  std::string Describe() const;
+};
+
+// The probe's JSON report.
+absl::StatusOr<Health> ParseReport(std::string_view json);
+
+// Runs the probe in the guest once.
+absl::StatusOr<Health> Probe(agent::GuestAgent& agent, Service service);
+
+struct WaitOptions {
+  std::chrono::seconds timeout{1800};
+  std::chrono::seconds interval{5};
+  // Polled between probes; true ends the wait with Cancelled.
+  std::function<bool()> cancelled;
+};
+
+// Probes until healthy. DeadlineExceeded (its message says what was last
+// seen, or that the agent never answered and how to fix that) at the timeout.
+absl::StatusOr<Health> WaitHealthy(agent::GuestAgent& agent, Service service, const WaitOptions& options);
+
+}  // namespace pgha::health

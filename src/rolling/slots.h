@@ -1,0 +1,65 @@
+// One disruptive step per cluster at a time. Terraform sends every resource
+// of one provider configuration to one provider process and applies
+// independent resources concurrently, so the process is where the steps of
+// one apply meet: a member that stops, reboots, restarts its service or is
+// rebuilt holds its cluster's slot from before it goes down until it is
+// healthy again. Leaders go last: while another member of the cluster waits,
+// a leader's step waits too (CloudNativePG's and autobase's order).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace pgha::rolling {
+
+class ClusterSlots {
+ public:
+  // How long a leader's step lets the slot sit free before taking it, so
+  // that members whose steps start at the same moment get in line first.
+  explicit ClusterSlots(std::chrono::milliseconds leader_settle = std::chrono::seconds(3))
+      : leader_settle_(leader_settle) {}
+
+  // The slots of this provider process.
+  static ClusterSlots& Process();
+
+  class Hold {
+   public:
+    Hold() = default;
+    Hold(Hold&& other) noexcept : slots_(other.slots_), cluster_(std::move(other.cluster_)) { other.slots_ = nullptr; }
+    Hold& operator=(Hold&&) = delete;
+    ~Hold();
+
+   private:
+    friend class ClusterSlots;
+    Hold(ClusterSlots* slots, std::string cluster) : slots_(slots), cluster_(std::move(cluster)) {}
+    ClusterSlots* slots_ = nullptr;
+    std::string cluster_;
+  };
+
+  // Waits for the cluster's slot. Cancelled when `cancelled` turns true,
+  // DeadlineExceeded at `deadline`; the message says what held it.
+  absl::StatusOr<Hold> Acquire(const std::string& cluster, const std::string& member, bool leader,
+                               std::chrono::steady_clock::time_point deadline,
+                               const std::function<bool()>& cancelled = nullptr);
+
+ private:
+  struct Cluster {
+    std::string holder;  // empty: free
+    int waiting_members = 0;
+    std::chrono::steady_clock::time_point free_since;
+  };
+  void Release(const std::string& cluster);
+
+  const std::chrono::milliseconds leader_settle_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, Cluster> clusters_;
+};
+
+}  // namespace pgha::rolling

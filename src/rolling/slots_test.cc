@@ -1,0 +1,101 @@
+#include "rolling/slots.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace pgha::rolling {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+const auto kFar = [] { return Clock::now() + std::chrono::minutes(1); };
+
+TEST(ClusterSlots, StepsOfOneClusterNeverOverlap) {
+  ClusterSlots slots(milliseconds(0));
+  std::atomic<int> inside{0}, most{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      auto hold = slots.Acquire("patroni|pgha", "node-" + std::to_string(i), false, kFar());
+      ASSERT_TRUE(hold.ok());
+      const int now = ++inside;
+      most = std::max(most.load(), now);
+      std::this_thread::sleep_for(milliseconds(20));
+      --inside;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(most.load(), 1);
+}
+
+TEST(ClusterSlots, DifferentClustersGoTogether) {
+  ClusterSlots slots(milliseconds(0));
+  auto a = slots.Acquire("etcd|one", "a", false, kFar());
+  ASSERT_TRUE(a.ok());
+  auto b = slots.Acquire("etcd|two", "b", false, Clock::now() + milliseconds(100));
+  EXPECT_TRUE(b.ok()) << b.status();
+}
+
+TEST(ClusterSlots, TheLeaderGoesAfterTheMembersThatArriveWithIt) {
+  ClusterSlots slots(milliseconds(300));
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto step = [&](std::string name, bool leader, milliseconds delay) {
+    std::this_thread::sleep_for(delay);
+    auto hold = slots.Acquire("patroni|pgha", name, leader, kFar());
+    ASSERT_TRUE(hold.ok());
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      order.push_back(name);
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  };
+  // The leader's step starts first; the replicas' steps a moment later.
+  std::thread leader(step, "leader", true, milliseconds(0));
+  std::thread r1(step, "replica-1", false, milliseconds(50));
+  std::thread r2(step, "replica-2", false, milliseconds(100));
+  leader.join();
+  r1.join();
+  r2.join();
+  ASSERT_EQ(order.size(), 3u);
+  EXPECT_EQ(order.back(), "leader");
+}
+
+TEST(ClusterSlots, AWaitEndsAtItsDeadlineNamingTheHolder) {
+  ClusterSlots slots(milliseconds(0));
+  auto held = slots.Acquire("etcd|one", "etcd-1", false, kFar());
+  ASSERT_TRUE(held.ok());
+  auto late = slots.Acquire("etcd|one", "etcd-2", false, Clock::now() + milliseconds(300));
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(late.status().message().find("etcd-1"), std::string::npos) << late.status();
+}
+
+TEST(ClusterSlots, AWaitEndsWhenCancelled) {
+  ClusterSlots slots(milliseconds(0));
+  auto held = slots.Acquire("etcd|one", "etcd-1", false, kFar());
+  ASSERT_TRUE(held.ok());
+  std::atomic<bool> cancel{false};
+  std::thread t([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    cancel = true;
+  });
+  auto late = slots.Acquire("etcd|one", "etcd-2", false, kFar(), [&] { return cancel.load(); });
+  t.join();
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(ClusterSlots, ReleasedWhenTheHoldEnds) {
+  ClusterSlots slots(milliseconds(0));
+  {
+    auto held = slots.Acquire("etcd|one", "etcd-1", false, kFar());
+    ASSERT_TRUE(held.ok());
+  }
+  EXPECT_TRUE(slots.Acquire("etcd|one", "etcd-2", false, Clock::now() + milliseconds(50)).ok());
+}
+
+}  // namespace
+}  // namespace pgha::rolling

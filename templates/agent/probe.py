@@ -1,0 +1,195 @@
+# pgha's health probe. The provider runs it inside a guest through the QEMU
+# guest agent (python3 reads it from standard input; the role is argv[1]) and
+# reads the one JSON object it prints. Health comes from the services
+# themselves (etcd's own status, Patroni's REST API, HAProxy's view of its
+# servers), read with the node's own certificates; cloud-init's stage, the
+# unit's state and its journal are reported as context for a diagnostic.
+# It prints facts only, never a secret.
+import json
+import socket
+import ssl
+import subprocess
+import sys
+import urllib.request
+
+import yaml
+
+UNITS = {"etcd": "etcd", "patroni": "patroni", "haproxy": "haproxy"}
+
+
+def run(argv, env=None, timeout=10):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
+        return out.returncode, out.stdout, out.stderr
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return -1, "", str(error)
+
+
+def cloud_init():
+    try:
+        with open("/run/cloud-init/status.json") as f:
+            status = json.load(f)["v1"]
+    except (OSError, ValueError, KeyError):
+        return {"stage": "not started", "done": False, "errors": []}
+    errors = []
+    for stage in ("init-local", "init", "modules-config", "modules-final"):
+        errors += [str(e)[:200] for e in (status.get(stage) or {}).get("errors") or []]
+    try:
+        with open("/run/cloud-init/result.json"):
+            done = True
+    except OSError:
+        done = False
+    return {"stage": status.get("stage") or ("done" if done else "between stages"), "done": done, "errors": errors[:3]}
+
+
+def unit(name):
+    code, out, _ = run(["systemctl", "show", "-p", "ActiveState,SubState,NRestarts", name])
+    facts = dict(line.split("=", 1) for line in out.splitlines() if "=" in line) if code == 0 else {}
+    _, journal, _ = run(["journalctl", "-u", name, "-n", "8", "--no-pager", "-o", "cat"])
+    return {"state": "/".join(v for v in (facts.get("ActiveState"), facts.get("SubState")) if v) or "unknown",
+            "restarts": int(facts.get("NRestarts") or 0),
+            "journal": [line[:240] for line in journal.splitlines()[-8:]]}
+
+
+def etcd(report):
+    with open("/etc/etcd/pgha.yml") as f:
+        conf = yaml.safe_load(f)
+    tls = conf["client-transport-security"]
+    endpoint = conf["advertise-client-urls"].split(",")[0]
+    base = ["etcdctl", "--endpoints", endpoint, "--cacert", tls["trusted-ca-file"], "--cert", tls["cert-file"],
+            "--key", tls["key-file"], "--command-timeout=5s", "-w", "json"]
+    env = {"ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"}
+    code, out, err = run(base + ["endpoint", "status"], env)
+    if code != 0:
+        report["problem"] = "etcd does not answer: " + err.strip()[-300:]
+        return
+    status = json.loads(out)[0]["Status"]
+    report["member_id"] = "%x" % status["header"]["member_id"]
+    report["is_leader"] = status["leader"] == status["header"]["member_id"]
+    report["is_learner"] = bool(status.get("isLearner"))
+    code, out, err = run(base + ["endpoint", "health"], env)
+    report["service_healthy"] = code == 0 and all(e.get("health") for e in json.loads(out or "[]"))
+    code, out, err = run(base + ["member", "list"], env)
+    members = json.loads(out).get("members", []) if code == 0 else []
+    report["voting_members"] = sum(1 for m in members if not m.get("isLearner"))
+    if report["is_learner"]:
+        report["problem"] = "this member is still a learner"
+    elif not report["service_healthy"]:
+        report["problem"] = "etcd reports this member unhealthy (no quorum yet?)"
+    else:
+        report["healthy"] = True
+        report["role"] = "leader" if report["is_leader"] else "follower"
+
+
+def https_json(url, context, timeout=5):
+    try:
+        with urllib.request.urlopen(url, context=context, timeout=timeout) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as error:
+        try:
+            return error.code, json.load(error)
+        except ValueError:
+            return error.code, None
+
+
+def patroni(report):
+    with open("/etc/patroni/config.yml") as f:
+        conf = yaml.safe_load(f)
+    rest = conf["restapi"]
+    context = ssl.create_default_context(cafile=rest["cafile"])
+    context.load_cert_chain(rest["certfile"], rest["keyfile"])
+    url = "https://%s" % rest["connect_address"]
+    try:
+        _, me = https_json(url + "/patroni", context)
+        _, cluster = https_json(url + "/cluster", context)
+        _, config = https_json(url + "/config", context)
+    except (OSError, ValueError) as error:
+        report["problem"] = "Patroni's REST API does not answer: %s" % error
+        return
+    name = conf["name"]
+    members = {m["name"]: m for m in (cluster or {}).get("members", [])}
+    mine = members.get(name, {})
+    report["state"] = me.get("state")
+    report["role"] = mine.get("role") or me.get("role")
+    report["timeline"] = me.get("timeline")
+    report["pending_restart"] = bool(me.get("pending_restart"))
+    report["members"] = len(members)
+    max_lag = (config or {}).get("maximum_lag_on_failover", 1048576)
+    if me.get("state") != "running":
+        report["problem"] = "PostgreSQL is %s" % me.get("state")
+        return
+    if report["role"] in ("leader", "standby_leader"):
+        if me.get("role") not in ("master", "primary", "standby_leader"):
+            report["problem"] = "holds the leader key but is not promoted yet"
+            return
+        report["lag_bytes"] = 0
+        report["healthy"] = True
+        return
+    lag = mine.get("lag")
+    if not isinstance(lag, int):
+        report["problem"] = "its replication lag is unknown"
+        return
+    report["lag_bytes"] = lag
+    leader = next((m for m in members.values() if m["role"] in ("leader", "standby_leader")), None)
+    if leader is None:
+        report["problem"] = "the cluster has no leader"
+        return
+    try:
+        _, leader_status = https_json(leader["api_url"].rsplit("/", 1)[0] + "/patroni", context)
+    except (OSError, ValueError) as error:
+        report["problem"] = "the leader's REST API does not answer: %s" % error
+        return
+    streaming = any(r.get("application_name") == name and r.get("state") == "streaming"
+                    for r in (leader_status or {}).get("replication", []))
+    if not streaming:
+        report["problem"] = "not streaming from the leader %s" % leader["name"]
+    elif lag > max_lag:
+        report["problem"] = "lag %d bytes exceeds maximum_lag_on_failover %d" % (lag, max_lag)
+    else:
+        report["healthy"] = True
+
+
+def haproxy(report):
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(5)
+    try:
+        sock.connect("/var/lib/haproxy/pgha-stats.sock")
+        sock.sendall(b"show stat\n")
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError as error:
+        report["problem"] = "HAProxy's stats socket does not answer: %s" % error
+        return
+    finally:
+        sock.close()
+    lines = data.decode(errors="replace").splitlines()
+    header = lines[0].lstrip("# ").split(",") if lines else []
+    rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+    servers = [r for r in rows if r.get("pxname") == "postgres" and r.get("svname") not in ("FRONTEND", "BACKEND")]
+    up = [r["svname"] for r in servers if r.get("status", "").startswith("UP")]
+    report["servers_up"] = up
+    if len(up) == 1:
+        report["healthy"] = True
+        report["role"] = "routing"
+    elif not up:
+        report["problem"] = "no PostgreSQL leader is up behind port 5432"
+    else:
+        report["problem"] = "more than one server is up behind port 5432: %s" % ", ".join(up)
+
+
+def main():
+    role = sys.argv[1]
+    report = {"role_kind": role, "healthy": False, "cloud_init": cloud_init(), "unit": unit(UNITS[role])}
+    try:
+        {"etcd": etcd, "patroni": patroni, "haproxy": haproxy}[role](report)
+    except Exception as error:  # noqa: BLE001 - the report says what went wrong
+        report["healthy"] = False
+        report["problem"] = "%s: %s" % (type(error).__name__, str(error)[:300])
+    print(json.dumps(report))
+
+
+main()

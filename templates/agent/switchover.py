@@ -1,0 +1,93 @@
+# pgha's planned switchover, run inside the Patroni leader's guest through
+# the QEMU guest agent before pgha stops, reboots, rebuilds or deletes it.
+# It asks this node's own REST API (its own certificate; the allowlist admits
+# the node itself; basic auth, when configured, is read from the node's file,
+# so no secret leaves the guest) to hand the leader key to the synchronous
+# standby, and waits until that node leads. It prints one JSON object:
+#   {"result": "switched", "to": NAME, "seconds": S}
+#   {"result": "not_leader", "leader": NAME}   nothing to do
+#   {"result": "alone"}                        no other member runs: nothing to switch to
+#   {"result": "failed", "reason": TEXT}
+import base64
+import json
+import ssl
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import yaml
+
+WAIT = float(sys.argv[1]) if len(sys.argv) > 1 else 90
+
+
+def main():
+    with open("/etc/patroni/config.yml") as f:
+        conf = yaml.safe_load(f)
+    rest = conf["restapi"]
+    me = conf["name"]
+    context = ssl.create_default_context(cafile=rest["cafile"])
+    context.load_cert_chain(rest["certfile"], rest["keyfile"])
+    url = "https://%s" % rest["connect_address"]
+    headers = {}
+    auth = rest.get("authentication")
+    if isinstance(auth, dict) and auth.get("username"):
+        token = base64.b64encode(("%s:%s" % (auth["username"], auth["password"])).encode()).decode()
+        headers["Authorization"] = "Basic " + token
+
+    def get(path):
+        with urllib.request.urlopen(url + path, context=context, timeout=5) as r:
+            return json.load(r)
+
+    def members():
+        return {m["name"]: m for m in get("/cluster").get("members", [])}
+
+    started = time.monotonic()
+    deadline = started + WAIT
+    cluster = members()
+    leader = next((n for n, m in cluster.items() if m["role"] == "leader"), None)
+    if leader != me:
+        return {"result": "not_leader", "leader": leader}
+    others = [m for n, m in cluster.items() if n != me and m.get("state") in ("running", "streaming")]
+    if not others:
+        return {"result": "alone"}
+    # Only a streaming synchronous standby may take over: in synchronous mode it holds every
+    # acknowledged commit. Wait for one (a standby may be catching up after its own restart).
+    while True:
+        candidate = next((m["name"] for m in cluster.values() if m["role"] == "sync_standby"
+                          and m.get("state") in ("running", "streaming") and isinstance(m.get("lag"), int)), None)
+        if candidate or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+        cluster = members()
+    if not candidate:
+        return {"result": "failed", "reason": "no streaming synchronous standby to switch over to"}
+    body = json.dumps({"leader": me, "candidate": candidate}).encode()
+    request = urllib.request.Request(url + "/switchover", data=body, method="POST",
+                                     headers=dict(headers, **{"Content-Type": "application/json"}))
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=WAIT) as r:
+            answer = r.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        answer = error.read().decode(errors="replace")
+        # 503 "status unknown": Patroni stopped waiting, the switchover may still complete.
+        if error.code != 503:
+            return {"result": "failed", "reason": "HTTP %d: %s" % (error.code, answer[:300])}
+    except OSError as error:
+        answer = str(error)
+    while time.monotonic() < deadline + 30:
+        try:
+            cluster = members()
+            new = cluster.get(candidate, {})
+            if new.get("role") == "leader" and new.get("state") == "running":
+                return {"result": "switched", "to": candidate, "seconds": round(time.monotonic() - started, 1)}
+        except (OSError, ValueError):
+            pass  # our own API restarts its view while PostgreSQL stops here
+        time.sleep(0.5)
+    return {"result": "failed", "reason": "the leader did not move to %s: %s" % (candidate, answer[:300])}
+
+
+try:
+    print(json.dumps(main()))
+except Exception as error:  # noqa: BLE001 - the provider reports it
+    print(json.dumps({"result": "failed", "reason": "%s: %s" % (type(error).__name__, str(error)[:300])}))
