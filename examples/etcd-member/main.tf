@@ -35,7 +35,7 @@ variable "data_volume_format" {
 }
 
 variable "memory" {
-  description = "MiB of memory; changing it replaces the VM."
+  description = "MiB of memory; a change restarts the VM with the new size (in place)."
   type        = number
   default     = 256
 }
@@ -70,8 +70,9 @@ variable "create_timeout" {
 }
 
 variable "apply_cloud_init_changes" {
-  type    = string
-  default = "next_boot"
+  description = "live (the provider's default when null), next_boot or reboot."
+  type        = string
+  default     = null
 }
 
 variable "libvirt_uri" {

@@ -4,21 +4,15 @@
 // by the VM tier (test/acceptance/test_vm_cluster.py).
 #include "agent/agent.h"
 
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
-#include "agent/socket_channel.h"
 #include "gtest/gtest.h"
-
-extern char** environ;
+#include "support/real_agent.h"
 
 namespace pgha::agent {
 namespace {
@@ -26,37 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
-class RealAgent : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pgha-qga-" + std::to_string(getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    const std::string sock = (dir_ / "sock").string(), state = dir_.string(), pid = (dir_ / "pid").string();
-    ASSERT_TRUE(fs::exists("/usr/sbin/qemu-ga")) << "qemu-ga is missing: scripts/install-deps installs qemu-guest-agent";
-    std::vector<std::string> args = {"/usr/sbin/qemu-ga", "-m", "unix-listen", "-p", sock, "-t", state, "-f", pid};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ASSERT_EQ(posix_spawn(&agent_pid_, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-    for (int i = 0; i < 200 && !fs::exists(sock); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    ASSERT_TRUE(fs::exists(sock)) << "qemu-ga did not create its socket";
-    channel_ = std::make_unique<SocketChannel>(sock);
-  }
-  void TearDown() override {
-    channel_.reset();
-    if (agent_pid_ > 0) {
-      kill(agent_pid_, SIGTERM);
-      waitpid(agent_pid_, nullptr, 0);
-    }
-    fs::remove_all(dir_);
-  }
-
-  fs::path dir_;
-  pid_t agent_pid_ = -1;
-  std::unique_ptr<SocketChannel> channel_;
-};
+using RealAgent = pgha::testing::RealAgentTest;
 
 TEST_F(RealAgent, AnswersPing) {
   GuestAgent agent(*channel_);

@@ -83,6 +83,7 @@ absl::StatusOr<Health> ParseReport(std::string_view text) {
   if (!j.is_object()) return absl::InternalError("the health probe printed no report");
   Health h;
   h.healthy = j.value("healthy", false);
+  h.cluster_healthy = j.value("cluster_healthy", false);
   h.role = StringOr(j, "role");
   h.problem = StringOr(j, "problem");
   h.lag_bytes = IntOr(j, "lag_bytes");

@@ -29,6 +29,8 @@ struct Health {
   std::optional<int64_t> lag_bytes, timeline;   // Patroni
   std::string member_id;                        // etcd, hex
   std::optional<bool> is_leader;                // etcd
+  // Every member of the cluster, as this one sees it, is healthy (etcd, Patroni).
+  bool cluster_healthy = false;
   // Context for a diagnostic.
   std::string cloud_init_stage;
   bool cloud_init_done = false;

@@ -4,18 +4,13 @@
 // this machine, where no pgha service runs.
 #include "health/health.h"
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <thread>
 
 #include "agent/socket_channel.h"
 #include "gtest/gtest.h"
-
-extern char** environ;
+#include "support/real_agent.h"
 
 namespace pgha::health {
 namespace {
@@ -24,11 +19,12 @@ namespace fs = std::filesystem;
 using std::chrono::seconds;
 
 TEST(ParseReport, ReadsAPatroniReplica) {
-  auto h = ParseReport(R"({"role_kind": "patroni", "healthy": true, "role": "sync_standby", "lag_bytes": 0,
+  auto h = ParseReport(R"({"role_kind": "patroni", "healthy": true, "cluster_healthy": true, "role": "sync_standby", "lag_bytes": 0,
       "timeline": 3, "cloud_init": {"stage": null, "done": true, "errors": []},
       "unit": {"state": "active/running", "restarts": 0, "journal": ["a", "b"]}})");
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_TRUE(h->healthy);
+  EXPECT_TRUE(h->cluster_healthy);
   EXPECT_EQ(h->role, "sync_standby");
   EXPECT_EQ(h->lag_bytes, 0);
   EXPECT_EQ(h->timeline, 3);
@@ -54,31 +50,7 @@ TEST(ParseReport, RefusesSomethingElse) {
   EXPECT_FALSE(ParseReport("").ok());
 }
 
-class ProbeOnThisMachine : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("pgha-probe-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-    const std::string sock = (dir_ / "sock").string(), state = dir_.string(), pid = (dir_ / "pid").string();
-    ASSERT_TRUE(fs::exists("/usr/sbin/qemu-ga")) << "qemu-ga is missing: scripts/install-deps installs qemu-guest-agent";
-    std::vector<std::string> args = {"/usr/sbin/qemu-ga", "-m", "unix-listen", "-p", sock, "-t", state, "-f", pid};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ASSERT_EQ(posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ), 0);
-    for (int i = 0; i < 200 && !fs::exists(sock); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    channel_ = std::make_unique<agent::SocketChannel>(sock);
-  }
-  void TearDown() override {
-    channel_.reset();
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-    fs::remove_all(dir_);
-  }
-  fs::path dir_;
-  pid_t pid_ = -1;
-  std::unique_ptr<agent::SocketChannel> channel_;
-};
+using ProbeOnThisMachine = pgha::testing::RealAgentTest;
 
 TEST_F(ProbeOnThisMachine, ReportsWhatItSawWhenNoServiceRuns) {
   agent::GuestAgent agent(*channel_);

@@ -21,6 +21,13 @@ class Etcd final : public Role {
  public:
   std::string noun() const override { return "etcd member"; }
   health::Service service() const override { return health::Service::kEtcd; }
+  roles::LiveEffect LiveEffect(const std::vector<std::string>& changed) const override {
+    return roles::EtcdLiveEffect(changed);
+  }
+  // An etcd cluster is named by the token its members were created with.
+  std::string ClusterKey(const schema::Reader& config) const override {
+    return pgha::StrCat("etcd|", config.Object("cluster").String("initial_token"));
+  }
 
   void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
     const Value& config = reader.value();

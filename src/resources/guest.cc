@@ -270,6 +270,7 @@ absl::StatusOr<GuestDocuments> RenderGuest(const Reader& config, const RoleOutpu
   if (!data_device.empty() && !pieces.data_path.empty()) c.data_disk = cloudinit::DataDisk{data_device, pieces.data_path};
 
   GuestDocuments out;
+  out.files = c.write_files;
   out.seed.user_data = cloudinit::RenderUserData(c);
   out.seed.network_config = cloudinit::RenderNetworkConfig(Interfaces(config));
   out.digest = DocumentsDigest(out.seed);

@@ -27,6 +27,8 @@ struct RoleOutput {
 
 struct GuestDocuments {
   cloudinit::SeedDocuments seed;
+  // The files the documents write, for live changes.
+  std::vector<cloudinit::WriteFile> files;
   std::string digest;  // SHA-256 over user-data and network-config
 };
 

@@ -19,6 +19,11 @@ class Haproxy final : public Role {
  public:
   std::string noun() const override { return "load balancer"; }
   health::Service service() const override { return health::Service::kHaproxy; }
+  roles::LiveEffect LiveEffect(const std::vector<std::string>& changed) const override {
+    return roles::HaproxyLiveEffect(changed);
+  }
+  // Load balancers are independent of each other: a reload takes none down.
+  std::string ClusterKey(const schema::Reader&) const override { return ""; }
 
   void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
     const Value& config = reader.value();

@@ -378,6 +378,26 @@ absl::Status UpdateMachine(const MachineRef& ref, bool running, bool autostart, 
   return absl::OkStatus();
 }
 
+absl::Status ResizeMachine(const MachineRef& ref, int64_t vcpus, int64_t memory_mib, std::chrono::milliseconds grace,
+                           const Cancellation& cancel) {
+  auto conn = Connection::Open(ref.uri);
+  if (!conn.ok()) return StepFailed("connecting to libvirt", conn.status());
+  auto domain = FindDomain(*conn, ref);
+  if (!domain.ok()) return StepFailed(pgha::StrCat("looking up ", WhichDomain(ref)), domain.status());
+  if (auto s = MarkCreated(*conn, domain->get()); !s.ok()) return StepFailed("marking the domain created", s);
+  if (auto s = conn->SetDefinitionSize(domain->get(), vcpus, memory_mib); !s.ok()) {
+    return StepFailed("setting the new size in the domain's definition", s);
+  }
+  auto info = conn->GetDomainInfo(domain->get());
+  if (!info.ok()) return StepFailed("reading the domain's state", info.status());
+  if (!info->running) return absl::OkStatus();
+  auto stopped = conn->StopDomain(domain->get(), grace, [&cancel] { return cancel.cancelled(); });
+  if (!stopped.ok()) return StepFailed("stopping the domain for its new size", stopped);
+  PGHA_CRASH_POINT("update.stopped_for_resize");
+  if (auto s = conn->StartDomain(domain->get()); !s.ok()) return StepFailed("starting the domain with its new size", s);
+  return absl::OkStatus();
+}
+
 absl::Status ReplaceSeed(const MachineRef& ref, const SeedDocuments& seed, bool restart,
                          std::chrono::milliseconds grace, const Cancellation& cancel) {
   auto conn = Connection::Open(ref.uri);

@@ -77,6 +77,12 @@ absl::StatusOr<std::optional<MachineState>> ReadMachine(const MachineRef& ref);
 absl::Status UpdateMachine(const MachineRef& ref, bool running, bool autostart, std::chrono::milliseconds grace,
                            const Cancellation& cancel);
 
+// Gives the domain `vcpus` and `memory_mib`: its definition first, then, if
+// it runs, a graceful shutdown and a start (a cancellation leaves it off, as
+// in UpdateMachine; the next apply starts it). The disks and seed stay.
+absl::Status ResizeMachine(const MachineRef& ref, int64_t vcpus, int64_t memory_mib, std::chrono::milliseconds grace,
+                           const Cancellation& cancel);
+
 // Gives the domain a seed built from new documents: uploaded under the name
 // the domain does not use, swapped into its CD-ROM (definition and, if it
 // runs, live), and only then the old one deleted. With `restart`, a running

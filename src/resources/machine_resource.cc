@@ -1,9 +1,14 @@
 #include "resources/machine_resource.h"
 
 #include "agent/libvirt_channel.h"
+#include "base/crash_point.h"
 #include "base/duration.h"
 #include "base/strings.h"
+#include "absl/strings/str_join.h"
 #include "health/health.h"
+#include "rolling/patroni_config.h"
+#include "rolling/slots.h"
+#include "rolling/switchover.h"
 #include "resources/machine.h"
 #include "resources/vm_common.h"
 #include "schema/reader.h"
@@ -100,6 +105,7 @@ Value MachineResource::AwaitHealthy(const Context& ctx, const Value& state, cons
     // A VM created just now cannot answer yet; an updated one may.
     return WithHealth(state, std::string_view(operation) == "create" ? std::nullopt : ProbeOnce(ref, role_->service()));
   }
+  if (std::string_view(operation) == "create") PGHA_CRASH_POINT("create.waiting_for_health");
   const auto budget = TimeoutOf(config, operation);
   const auto spent = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
   agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
@@ -156,6 +162,9 @@ void MachineResource::ModifyPlan(const Context&, const Value& prior, const Value
 Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnostics& diags) const {
   const auto started = Clock::now();
   const std::string what = pgha::StrCat("Cannot create the ", role_->noun(), " VM");
+  if (const std::string cluster = role_->ClusterKey(Reader(schema().block, planned)); !cluster.empty()) {
+    rolling::ClusterSlots::Process().MarkArriving(cluster, Reader(schema().block, planned).String("name"));
+  }
   auto docs = Render(planned);
   if (!docs.ok()) {
     diags.AddError(what, pgha::StrCat("rendering cloud-init failed: ", docs.status().message()));
@@ -198,6 +207,132 @@ Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics&
   return WithDiskFormats(s, m);
 }
 
+// What an update does to the running guest beyond libvirt: the files to
+// write live and how they take effect, or a reboot.
+struct MachineResource::GuestChange {
+  std::vector<cloudinit::WriteFile> writes;
+  roles::LiveEffect effect;
+  bool reboot = false;
+};
+
+MachineResource::GuestChange MachineResource::PlanGuestChange(const Value& prior, const GuestDocuments& next,
+                                                              const std::string& mode, bool was_running) const {
+  GuestChange change;
+  if (mode == "next_boot" || !was_running) return change;
+  if (mode == "reboot") {
+    change.reboot = true;
+    return change;
+  }
+  // live: what changed, file by file. A prior that no longer renders (written by an older pgha)
+  // counts every file as changed.
+  auto before = Render(prior);
+  if (before.ok() && before->seed.network_config != next.seed.network_config) {
+    change.reboot = true;  // addressing cannot change under a running guest's feet
+    return change;
+  }
+  std::vector<std::string> paths;
+  for (const auto& f : next.files) {
+    bool same = false;
+    if (before.ok()) {
+      for (const auto& old : before->files) {
+        if (old.path == f.path) same = old.content == f.content && old.owner == f.owner && old.permissions == f.permissions;
+      }
+    }
+    if (same) continue;
+    change.writes.push_back(f);
+    paths.push_back(f.path);
+  }
+  change.effect = role_->LiveEffect(paths);
+  change.effect.Append(roles::HostAgentsLiveEffect(paths));
+  return change;
+}
+
+// Before a disruptive step: the cluster's slot (one member at a time, leaders
+// last), every other member healthy, and a Patroni leader switched over.
+absl::StatusOr<rolling::ClusterSlots::Hold> MachineResource::PrepareDisruption(const Context& ctx, const Reader& config,
+                                                                                const MachineRef& ref,
+                                                                                Clock::time_point deadline) const {
+  const std::string cluster = role_->ClusterKey(config);
+  if (cluster.empty()) return rolling::ClusterSlots::Hold();
+  const auto cancelled = [&ctx] { return ctx.cancel.cancelled(); };
+  const auto seen = ProbeOnce(ref, role_->service());
+  const bool leader = seen && seen->role == "leader";
+  auto hold = rolling::ClusterSlots::Process().Acquire(cluster, ref.name, leader, deadline, cancelled);
+  if (!hold.ok()) return hold.status();
+  // Every other member healthy before this one goes down (as this member sees the cluster).
+  while (true) {
+    const auto now = ProbeOnce(ref, role_->service());
+    if (!now || !now->healthy || now->cluster_healthy) break;  // this member is down already: nothing to protect
+    if (Clock::now() > deadline) {
+      return absl::DeadlineExceededError(pgha::StrCat("the other members of ", ref.name,
+                                                      "'s cluster did not become healthy in time; nothing was changed"));
+    }
+    if (ctx.cancel.WaitFor(std::chrono::seconds(3))) return absl::CancelledError("cancelled");
+  }
+  if (role_->service() == health::Service::kPatroni) {
+    agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
+    agent::GuestAgent agent(channel, cancelled);
+    const auto wait = std::max(std::chrono::seconds(10), std::chrono::duration_cast<std::chrono::seconds>(
+                                                             std::min(deadline - Clock::now(), Clock::duration(std::chrono::seconds(120)))));
+    auto moved = rolling::SwitchoverFrom(agent, wait);
+    // An agent that does not answer: the node is not serving (not booted, broken); nothing to hand over.
+    if (!moved.ok() && !absl::IsUnavailable(moved.status())) return moved.status();
+  }
+  return hold;
+}
+
+absl::Status MachineResource::ApplyLive(const Context& ctx, const MachineRef& ref, const GuestChange& change) const {
+  if (change.writes.empty()) return absl::OkStatus();
+  agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
+  agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
+  for (const auto& f : change.writes) {
+    if (auto s = agent.WriteFile(f.path, f.content, f.owner, f.permissions); !s.ok()) return s;
+  }
+  for (const auto& argv : change.effect.commands) {
+    auto out = agent.Run({.argv = argv, .deadline = std::chrono::seconds(300)});
+    if (!out.ok()) return out.status();
+    if (out->exit_code != 0) {
+      return absl::FailedPreconditionError(pgha::StrCat("`", absl::StrJoin(argv, " "), "` in ", channel.Describe(),
+                                                        " exited ", out->exit_code, ": ", out->err.substr(0, 500)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Patroni applies bootstrap.dcs only when a cluster bootstraps: a changed
+// configuration file on a running node goes on to PATCH /config, and when
+// PostgreSQL then waits for a restart, the node restarts in its turn (the
+// leader last, after a switchover).
+absl::Status MachineResource::ApplyPatroniDynamicConfig(const Context& ctx, const Reader& config, const MachineRef& ref,
+                                                        const GuestChange& change, Clock::time_point deadline,
+                                                        std::optional<rolling::ClusterSlots::Hold>& hold) const {
+  if (role_->service() != health::Service::kPatroni || change.writes.empty()) return absl::OkStatus();
+  agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
+  agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
+  const auto loop = std::chrono::seconds(config.Object("patroni").Int("loop_wait") + 5);
+  // The apply returns once the node serves what was written (a rotated certificate included).
+  if (auto reloaded = rolling::WaitReloaded(agent, loop); absl::IsUnavailable(reloaded)) {
+    return absl::OkStatus();  // no agent: ApplyLive warned already
+  } else if (!reloaded.ok()) {
+    return reloaded;
+  }
+  bool config_changed = false;
+  for (const auto& f : change.writes) config_changed = config_changed || f.path == "/etc/patroni/config.yml";
+  if (!config_changed) return absl::OkStatus();
+  auto patched = rolling::SyncDynamicConfig(agent);
+  if (absl::IsUnavailable(patched.status())) return absl::OkStatus();  // no agent: ApplyLive warned already
+  if (!patched.ok()) return patched.status();
+  auto pending = rolling::PendingRestart(agent, loop);
+  if (!pending.ok()) return pending.status();
+  if (!*pending) return absl::OkStatus();
+  if (!hold) {
+    auto held = PrepareDisruption(ctx, config, ref, deadline);
+    if (!held.ok()) return held.status();
+    hold.emplace(std::move(*held));
+  }
+  return rolling::RestartPending(agent);
+}
+
 Value MachineResource::Update(const Context& ctx, const Value& prior, const Value& planned, Diagnostics& diags) const {
   const auto started = Clock::now();
   const std::string what = pgha::StrCat("Cannot update the ", role_->noun(), " VM");
@@ -205,22 +340,68 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
   const Reader after(schema().block, planned);
   MachineRef ref = RefOf(before, ctx);
   const bool running = after.Bool("running");
+  const bool was_running = before.Bool("running");
+  const auto deadline = started + TimeoutOf(after, "update");
   Value out = planned;
   const Value& digest = planned.GetAttr("user_data_digest");
+  std::optional<GuestDocuments> docs;
+  GuestChange change;
   if (!digest.IsKnown() || digest.AsString() != before.String("user_data_digest")) {
-    auto docs = Render(planned);
-    if (!docs.ok()) {
-      diags.AddError(what, pgha::StrCat("rendering cloud-init failed: ", docs.status().message()));
+    auto rendered = Render(planned);
+    if (!rendered.ok()) {
+      diags.AddError(what, pgha::StrCat("rendering cloud-init failed: ", rendered.status().message()));
       return prior;
     }
-    const bool restart = running && after.String("apply_cloud_init_changes") == "reboot";
-    auto replaced = ReplaceSeed(ref, docs->seed, restart, ShutdownGrace(after), ctx.cancel);
+    docs = std::move(*rendered);
+    change = PlanGuestChange(prior, *docs, after.String("apply_cloud_init_changes"), was_running && running);
+  }
+  // A new size takes a restart, which also boots the new documents: no live change then.
+  const bool resize = before.Int("vcpus") != after.Int("vcpus") || before.Int("memory") != after.Int("memory");
+  if (resize) change = GuestChange();
+  // A step that takes the service down waits for its turn in the cluster, and a leader hands over first.
+  const bool disruptive =
+      change.reboot || change.effect.disruptive || (was_running && !running) || (resize && was_running && running);
+  std::optional<rolling::ClusterSlots::Hold> hold;
+  if (disruptive) {
+    auto held = PrepareDisruption(ctx, after, ref, deadline);
+    if (!held.ok()) {
+      diags.AddError(what, pgha::StrCat("Nothing was changed: ", held.status().message()));
+      return prior;
+    }
+    hold.emplace(std::move(*held));
+    PGHA_CRASH_POINT("update.holding_turn");
+  }
+  if (docs) {
+    auto replaced = ReplaceSeed(ref, docs->seed, change.reboot, ShutdownGrace(after), ctx.cancel);
     if (!replaced.ok()) {
       diags.AddError(what, std::string(replaced.message()));
       return prior;
     }
+    if (auto live = ApplyLive(ctx, ref, change); absl::IsUnavailable(live)) {
+      // No agent in the guest (still booting, or an image without it): the seed is what it boots with.
+      diags.AddWarning(pgha::StrCat("The change reaches ", ref.name, " at its next boot"),
+                       pgha::StrCat("Its cloud-init volume holds the new documents, but they could not be applied live: ",
+                                    live.message()));
+    } else if (!live.ok()) {
+      // The seed holds the new documents; the next apply writes the files again.
+      diags.AddError(what, pgha::StrCat("The new cloud-init volume is in place, but applying the change to the running guest failed: ",
+                                        live.message()));
+      return prior;
+    }
+    if (auto dynamic = ApplyPatroniDynamicConfig(ctx, after, ref, change, deadline, hold); !dynamic.ok()) {
+      diags.AddError(what, pgha::StrCat("The new files are in place, but Patroni's dynamic configuration could not be applied: ",
+                                        dynamic.message()));
+      return prior;
+    }
     out = out.WithAttr("user_data", Value::String(docs->seed.user_data));
     out = out.WithAttr("user_data_digest", Value::String(docs->digest));
+  }
+  if (resize) {
+    auto resized = ResizeMachine(ref, after.Int("vcpus"), after.Int("memory"), ShutdownGrace(after), ctx.cancel);
+    if (!resized.ok()) {
+      diags.AddError(what, std::string(resized.message()));
+      return prior;
+    }
   }
   auto status = UpdateMachine(ref, running, after.Bool("autostart"), ShutdownGrace(after), ctx.cancel);
   if (!status.ok()) {
@@ -232,7 +413,27 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
 
 void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics& diags) const {
   const Reader reader(schema().block, state);
-  auto status = DeleteMachine(RefOf(reader, ctx), ShutdownGrace(reader), ctx.cancel);
+  const MachineRef ref = RefOf(reader, ctx);
+  // A Patroni leader hands over to its synchronous standby before it goes. When the whole cluster
+  // is being destroyed the others go too and the switchover finds no one: it goes on at once.
+  if (role_->service() == health::Service::kPatroni && reader.Bool("running")) {
+    // Members of the cluster deleted by this apply are not candidates: when every other member
+    // goes (a destroy), there is no one to hand over to.
+    const std::string cluster = role_->ClusterKey(reader);
+    rolling::ClusterSlots::Process().MarkLeaving(cluster, ref.name);
+    ctx.cancel.WaitFor(std::chrono::seconds(2));  // deletes of one apply arrive together
+    agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
+    agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
+    auto moved = rolling::SwitchoverFrom(agent, std::chrono::seconds(90),
+                                         rolling::ClusterSlots::Process().Leaving(cluster));
+    if (!moved.ok() && !absl::IsUnavailable(moved.status())) {
+      diags.AddError(pgha::StrCat("Cannot delete the ", role_->noun(), " VM"),
+                     pgha::StrCat("It leads its Patroni cluster and could not hand over, so it was not taken down: ",
+                                  moved.status().message()));
+      return;
+    }
+  }
+  auto status = DeleteMachine(ref, ShutdownGrace(reader), ctx.cancel);
   if (!status.ok()) diags.AddError(pgha::StrCat("Cannot delete the ", role_->noun(), " VM"), std::string(status.message()));
 }
 

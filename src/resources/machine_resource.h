@@ -7,8 +7,12 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
+#include "resources/machine.h"
 #include "resources/resource.h"
+#include "rolling/slots.h"
+#include "schema/reader.h"
 #include "resources/role.h"
 
 namespace pgha::resources {
@@ -29,7 +33,17 @@ class MachineResource final : public Resource {
   value::Value Import(const Context& ctx, const std::string& id, value::Diagnostics& diags) const override;
 
  private:
+  struct GuestChange;
   absl::StatusOr<GuestDocuments> Render(const value::Value& planned) const;
+  GuestChange PlanGuestChange(const value::Value& prior, const GuestDocuments& next, const std::string& mode,
+                              bool was_running) const;
+  absl::StatusOr<rolling::ClusterSlots::Hold> PrepareDisruption(const Context& ctx, const schema::Reader& config,
+                                                                 const MachineRef& ref,
+                                                                 std::chrono::steady_clock::time_point deadline) const;
+  absl::Status ApplyLive(const Context& ctx, const MachineRef& ref, const GuestChange& change) const;
+  absl::Status ApplyPatroniDynamicConfig(const Context& ctx, const schema::Reader& config, const MachineRef& ref,
+                                         const GuestChange& change, std::chrono::steady_clock::time_point deadline,
+                                         std::optional<rolling::ClusterSlots::Hold>& hold) const;
   value::Value AwaitHealthy(const Context& ctx, const value::Value& state, const char* operation,
                             std::chrono::steady_clock::time_point started, const std::string& what,
                             value::Diagnostics& diags) const;

@@ -41,7 +41,7 @@ TEST_F(MachineResourceTest, ThePlanShowsTheDocumentsAndTheSchemasMachineDefaults
   EXPECT_EQ(p.GetAttr("running"), Value::Bool(true));
   EXPECT_EQ(p.GetAttr("autostart"), Value::Bool(true));
   EXPECT_EQ(p.GetAttr("domain_type"), Value::String("kvm"));
-  EXPECT_EQ(p.GetAttr("apply_cloud_init_changes"), Value::String("next_boot"));
+  EXPECT_EQ(p.GetAttr("apply_cloud_init_changes"), Value::String("live"));
   EXPECT_EQ(p.GetAttr("volume_format"), Value::String("qcow2"));
 }
 

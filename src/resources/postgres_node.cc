@@ -1,5 +1,7 @@
 #include "resources/postgres_node.h"
 
+#include <algorithm>
+
 #include "base/strings.h"
 #include "resources/cert_checks.h"
 #include "roles/patroni.h"
@@ -27,6 +29,18 @@ class Postgres final : public Role {
  public:
   std::string noun() const override { return "PostgreSQL node"; }
   health::Service service() const override { return health::Service::kPatroni; }
+  roles::LiveEffect LiveEffect(const std::vector<std::string>& changed) const override {
+    return roles::PatroniLiveEffect(changed);
+  }
+  // A Patroni cluster is its scope under its namespace in one DCS.
+  std::string ClusterKey(const schema::Reader& config) const override {
+    std::vector<std::string> endpoints = config.Object("etcd").Strings("endpoints");
+    std::sort(endpoints.begin(), endpoints.end());
+    std::string key = pgha::StrCat("patroni|", config.Object("patroni").String("namespace"),
+                                   config.Object("patroni").String("scope"), "|");
+    for (const auto& e : endpoints) key += e + ",";
+    return key;
+  }
 
   void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
     const Value& config = reader.value();

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "health/health.h"
+#include "roles/pieces.h"
 #include "libvirt/domain_spec.h"
 #include "resources/guest.h"
 #include "schema/reader.h"
@@ -29,6 +30,10 @@ class Role {
   virtual void Validate(const schema::Reader& config, value::Diagnostics& diags) const = 0;
   // The role's pieces from a wholly known configuration.
   virtual absl::StatusOr<RoleOutput> Render(const schema::Reader& config) const = 0;
+  // How changed files of this role become effective in a running guest.
+  virtual roles::LiveEffect LiveEffect(const std::vector<std::string>& changed) const = 0;
+  // Members with the same key form one cluster, changed one at a time; "" for none.
+  virtual std::string ClusterKey(const schema::Reader& config) const = 0;
   // Devices the role needs on its VM (a watchdog, for instance).
   virtual void AdjustDomain(libvirt::DomainSpec&) const {}
 };

@@ -77,4 +77,75 @@ std::string ShellQuote(const std::string& value) {
   return quoted;
 }
 
+namespace {
+
+bool Under(const std::string& path, std::string_view prefix) { return path.rfind(prefix, 0) == 0; }
+
+bool AnyUnder(const std::vector<std::string>& changed, std::string_view prefix) {
+  for (const auto& p : changed) {
+    if (Under(p, prefix)) return true;
+  }
+  return false;
+}
+
+void AddOnce(LiveEffect& e, std::vector<std::string> command) {
+  for (const auto& c : e.commands) {
+    if (c == command) return;
+  }
+  e.commands.push_back(std::move(command));
+}
+
+}  // namespace
+
+void LiveEffect::Append(const LiveEffect& other) {
+  for (const auto& c : other.commands) AddOnce(*this, c);
+  disruptive = disruptive || other.disruptive;
+}
+
+LiveEffect EtcdLiveEffect(const std::vector<std::string>& changed) {
+  LiveEffect e;
+  bool restart = false;
+  for (const auto& p : changed) {
+    // etcd reads its certificate and key on every TLS handshake; the CA and
+    // its configuration only when it starts.
+    if (p == "/etc/etcd/tls/server.crt" || p == "/etc/etcd/tls/server.key") continue;
+    if (Under(p, "/etc/etcd/") || Under(p, "/etc/systemd/system/etcd.service.d/")) restart = true;
+  }
+  if (restart) {
+    AddOnce(e, {"/bin/systemctl", "daemon-reload"});
+    AddOnce(e, {"/bin/systemctl", "restart", "etcd"});
+    e.disruptive = true;
+  }
+  return e;
+}
+
+LiveEffect PatroniLiveEffect(const std::vector<std::string>& changed) {
+  LiveEffect e;
+  // SIGHUP: Patroni re-reads its configuration, reloads PostgreSQL (which
+  // re-reads its TLS files and pg_hba) and its REST API's certificate.
+  // Parameters that need a restart show as pending_restart instead.
+  if (AnyUnder(changed, "/etc/patroni/")) AddOnce(e, {"/bin/systemctl", "reload", "patroni"});
+  return e;
+}
+
+LiveEffect HaproxyLiveEffect(const std::vector<std::string>& changed) {
+  LiveEffect e;
+  // A graceful reload: new processes take the listeners, old connections finish.
+  if (AnyUnder(changed, "/etc/haproxy/")) AddOnce(e, {"/bin/systemctl", "reload", "haproxy"});
+  return e;
+}
+
+LiveEffect HostAgentsLiveEffect(const std::vector<std::string>& changed) {
+  LiveEffect e;
+  if (AnyUnder(changed, "/etc/chrony/")) AddOnce(e, {"/bin/systemctl", "restart", "chrony"});
+  if (AnyUnder(changed, "/etc/systemd/system/prometheus-node-exporter.service.d/")) {
+    AddOnce(e, {"/bin/systemctl", "daemon-reload"});
+    AddOnce(e, {"/bin/systemctl", "restart", "prometheus-node-exporter"});
+  }
+  if (AnyUnder(changed, "/etc/fluent-bit/") || AnyUnder(changed, "/usr/local/sbin/pgha-fluentbit-sync")) {
+    AddOnce(e, {"/bin/systemctl", "restart", "fluent-bit"});
+  }
+  return e;
+}
+
 }  // namespace pgha::roles

@@ -20,6 +20,22 @@ struct RolePieces {
   void Append(const RolePieces& other);
 };
 
+// How changed files become effective in a running guest (pgha's live
+// changes): the commands to run after writing them, and whether one of them
+// takes the service down (a restart), which pgha does one member at a time.
+struct LiveEffect {
+  std::vector<std::vector<std::string>> commands;
+  bool disruptive = false;
+
+  void Append(const LiveEffect& other);
+};
+
+// Each role's reading of a set of changed paths (those it did not write are ignored).
+LiveEffect EtcdLiveEffect(const std::vector<std::string>& changed);
+LiveEffect PatroniLiveEffect(const std::vector<std::string>& changed);
+LiveEffect HaproxyLiveEffect(const std::vector<std::string>& changed);
+LiveEffect HostAgentsLiveEffect(const std::vector<std::string>& changed);
+
 // Refuses values that would end a token in a line-oriented config (spaces,
 // control characters) or are empty; `what` names the setting for the message.
 absl::Status CheckToken(const std::string& what, const std::string& value);

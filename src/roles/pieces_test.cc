@@ -22,5 +22,32 @@ TEST(Pieces, ListenAddresses) {
   }
 }
 
+TEST(LiveEffect, EtcdReadsItsCertificateLiveButRestartsForItsConfigurationOrCa) {
+  EXPECT_TRUE(EtcdLiveEffect({"/etc/etcd/tls/server.crt", "/etc/etcd/tls/server.key"}).commands.empty());
+  const LiveEffect config = EtcdLiveEffect({"/etc/etcd/pgha.yml"});
+  EXPECT_TRUE(config.disruptive);
+  ASSERT_EQ(config.commands.size(), 2u);
+  EXPECT_EQ(config.commands[1], (std::vector<std::string>{"/bin/systemctl", "restart", "etcd"}));
+  EXPECT_TRUE(EtcdLiveEffect({"/etc/etcd/tls/ca.crt"}).disruptive);
+}
+
+TEST(LiveEffect, PatroniAndHaproxyReloadWithoutDowntime) {
+  const LiveEffect patroni = PatroniLiveEffect({"/etc/patroni/tls/server.crt", "/etc/patroni/config.yml"});
+  EXPECT_FALSE(patroni.disruptive);
+  EXPECT_EQ(patroni.commands, (std::vector<std::vector<std::string>>{{"/bin/systemctl", "reload", "patroni"}}));
+  const LiveEffect lb = HaproxyLiveEffect({"/etc/haproxy/tls/patroni-client.pem"});
+  EXPECT_FALSE(lb.disruptive);
+  EXPECT_EQ(lb.commands, (std::vector<std::vector<std::string>>{{"/bin/systemctl", "reload", "haproxy"}}));
+  EXPECT_TRUE(HaproxyLiveEffect({"/etc/etcd/pgha.yml"}).commands.empty());
+}
+
+TEST(LiveEffect, AppendKeepsEachCommandOnce) {
+  LiveEffect e = HostAgentsLiveEffect({"/etc/chrony/chrony.conf"});
+  e.Append(HostAgentsLiveEffect({"/etc/chrony/chrony.conf"}));
+  e.Append(EtcdLiveEffect({"/etc/etcd/pgha.yml"}));
+  EXPECT_EQ(e.commands.size(), 3u);
+  EXPECT_TRUE(e.disruptive);
+}
+
 }  // namespace
 }  // namespace pgha::roles

@@ -1,5 +1,7 @@
 #include "rolling/slots.h"
 
+#include <algorithm>
+
 #include "base/strings.h"
 
 namespace pgha::rolling {
@@ -13,6 +15,23 @@ ClusterSlots& ClusterSlots::Process() {
 
 ClusterSlots::Hold::~Hold() {
   if (slots_ != nullptr) slots_->Release(cluster_);
+}
+
+void ClusterSlots::MarkLeaving(const std::string& cluster, const std::string& member) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& leaving = clusters_[cluster].leaving;
+  if (std::find(leaving.begin(), leaving.end(), member) == leaving.end()) leaving.push_back(member);
+}
+
+void ClusterSlots::MarkArriving(const std::string& cluster, const std::string& member) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& leaving = clusters_[cluster].leaving;
+  leaving.erase(std::remove(leaving.begin(), leaving.end(), member), leaving.end());
+}
+
+std::vector<std::string> ClusterSlots::Leaving(const std::string& cluster) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return clusters_[cluster].leaving;
 }
 
 void ClusterSlots::Release(const std::string& cluster) {

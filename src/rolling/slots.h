@@ -13,6 +13,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -42,6 +43,13 @@ class ClusterSlots {
     std::string cluster_;
   };
 
+  // Members of a cluster that this process is deleting (a destroy or a
+  // replacement): a switchover never hands over to one of them.
+  void MarkLeaving(const std::string& cluster, const std::string& member);
+  std::vector<std::string> Leaving(const std::string& cluster);
+  // The member is created again (the second half of a replacement): a candidate again.
+  void MarkArriving(const std::string& cluster, const std::string& member);
+
   // Waits for the cluster's slot. Cancelled when `cancelled` turns true,
   // DeadlineExceeded at `deadline`; the message says what held it.
   absl::StatusOr<Hold> Acquire(const std::string& cluster, const std::string& member, bool leader,
@@ -53,6 +61,7 @@ class ClusterSlots {
     std::string holder;  // empty: free
     int waiting_members = 0;
     std::chrono::steady_clock::time_point free_since;
+    std::vector<std::string> leaving;
   };
   void Release(const std::string& cluster);
 

@@ -97,5 +97,18 @@ TEST(ClusterSlots, ReleasedWhenTheHoldEnds) {
   EXPECT_TRUE(slots.Acquire("etcd|one", "etcd-2", false, Clock::now() + milliseconds(50)).ok());
 }
 
+TEST(ClusterSlots, RemembersTheMembersBeingDeletedPerCluster) {
+  ClusterSlots slots(milliseconds(0));
+  slots.MarkLeaving("patroni|a", "pg-1");
+  slots.MarkLeaving("patroni|a", "pg-1");
+  slots.MarkLeaving("patroni|a", "pg-2");
+  slots.MarkLeaving("patroni|b", "pg-9");
+  EXPECT_EQ(slots.Leaving("patroni|a"), (std::vector<std::string>{"pg-1", "pg-2"}));
+  EXPECT_TRUE(slots.Leaving("etcd|x").empty());
+  // Replaced: created again, a candidate again.
+  slots.MarkArriving("patroni|a", "pg-1");
+  EXPECT_EQ(slots.Leaving("patroni|a"), (std::vector<std::string>{"pg-2"}));
+}
+
 }  // namespace
 }  // namespace pgha::rolling

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "agent/agent.h"
@@ -25,6 +26,9 @@ struct SwitchoverOutcome {
 
 // FailedPrecondition (with Patroni's reason) when no switchover could be made:
 // the caller must not take the leader down then.
-absl::StatusOr<SwitchoverOutcome> SwitchoverFrom(agent::GuestAgent& leader, std::chrono::seconds wait);
+// Members named in `leaving` are being deleted: never candidates, and when
+// no one else runs the outcome is kAlone.
+absl::StatusOr<SwitchoverOutcome> SwitchoverFrom(agent::GuestAgent& leader, std::chrono::seconds wait,
+                                                 const std::vector<std::string>& leaving = {});
 
 }  // namespace pgha::rolling

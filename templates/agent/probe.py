@@ -72,6 +72,12 @@ def etcd(report):
     code, out, err = run(base + ["member", "list"], env)
     members = json.loads(out).get("members", []) if code == 0 else []
     report["voting_members"] = sum(1 for m in members if not m.get("isLearner"))
+    code, out, err = run(base + ["endpoint", "health", "--cluster"], env, timeout=20)
+    try:
+        everyone = json.loads(out or "[]")
+    except ValueError:
+        everyone = []
+    report["cluster_healthy"] = code == 0 and len(everyone) == len(members) and all(e.get("health") for e in everyone)
     if report["is_learner"]:
         report["problem"] = "this member is still a learner"
     elif not report["service_healthy"]:
@@ -115,6 +121,10 @@ def patroni(report):
     report["pending_restart"] = bool(me.get("pending_restart"))
     report["members"] = len(members)
     max_lag = (config or {}).get("maximum_lag_on_failover", 1048576)
+    leaders = [m for m in members.values() if m["role"] in ("leader", "standby_leader") and m.get("state") == "running"]
+    report["cluster_healthy"] = len(leaders) == 1 and all(
+        m.get("state") in ("running", "streaming") and (m in leaders or isinstance(m.get("lag"), int))
+        for m in members.values())
     if me.get("state") != "running":
         report["problem"] = "PostgreSQL is %s" % me.get("state")
         return

@@ -19,6 +19,8 @@ import urllib.request
 import yaml
 
 WAIT = float(sys.argv[1]) if len(sys.argv) > 1 else 90
+# Members being deleted by the same apply: never candidates.
+LEAVING = set(sys.argv[2:])
 
 
 def main():
@@ -40,7 +42,7 @@ def main():
             return json.load(r)
 
     def members():
-        return {m["name"]: m for m in get("/cluster").get("members", [])}
+        return {m["name"]: m for m in get("/cluster").get("members", []) if m["name"] not in LEAVING or m["name"] == me}
 
     started = time.monotonic()
     deadline = started + WAIT
@@ -60,8 +62,23 @@ def main():
             break
         time.sleep(1)
         cluster = members()
+        # The others went away meanwhile (a whole cluster being destroyed): nothing to hand over to.
+        if not [m for n, m in cluster.items() if n != me and m.get("state") in ("running", "streaming")]:
+            return {"result": "alone"}
     if not candidate:
         return {"result": "failed", "reason": "no streaming synchronous standby to switch over to"}
+    def failed(reason):
+        # A whole cluster being destroyed: the candidate went away under us. When no other member
+        # runs any more there is nothing to hand over to, and the leader may go.
+        while time.monotonic() < deadline + 30:
+            try:
+                if not [m for n, m in members().items() if n != me and m.get("state") in ("running", "streaming")]:
+                    return {"result": "alone"}
+            except (OSError, ValueError):
+                pass
+            time.sleep(1)
+        return {"result": "failed", "reason": reason}
+
     body = json.dumps({"leader": me, "candidate": candidate}).encode()
     request = urllib.request.Request(url + "/switchover", data=body, method="POST",
                                      headers=dict(headers, **{"Content-Type": "application/json"}))
@@ -72,7 +89,7 @@ def main():
         answer = error.read().decode(errors="replace")
         # 503 "status unknown": Patroni stopped waiting, the switchover may still complete.
         if error.code != 503:
-            return {"result": "failed", "reason": "HTTP %d: %s" % (error.code, answer[:300])}
+            return failed("HTTP %d: %s" % (error.code, answer[:300]))
     except OSError as error:
         answer = str(error)
     while time.monotonic() < deadline + 30:
@@ -84,7 +101,7 @@ def main():
         except (OSError, ValueError):
             pass  # our own API restarts its view while PostgreSQL stops here
         time.sleep(0.5)
-    return {"result": "failed", "reason": "the leader did not move to %s: %s" % (candidate, answer[:300])}
+    return failed("the leader did not move to %s: %s" % (candidate, answer[:300]))
 
 
 try:

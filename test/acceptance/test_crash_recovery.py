@@ -22,8 +22,9 @@ NAME = "pgha-example-etcd-1"
 
 CREATE_POINTS = ["volume.upload_partial", "create.seed_uploaded", "create.defined", "create.started",
                  "create.finished"]
-UPDATE_POINTS = ["volume.upload_partial", "seed.uploaded", "seed.switched"]
+UPDATE_POINTS = ["update.holding_turn", "volume.upload_partial", "seed.uploaded", "seed.switched"]
 REBOOT_POINTS = ["update.stopped_for_restart"]
+RESIZE_POINTS = ["update.stopped_for_resize"]
 DELETE_POINTS = ["delete.stopped", "delete.seed_deleted"]
 
 
@@ -82,7 +83,14 @@ def test_killed_at_every_step_the_next_apply_converges(workspace, libvirt_env, f
         ws.run("destroy", "-auto-approve", "-input=false", *v)
         assert_nothing_left()
 
+    # Killed while waiting for the new VM to be healthy: the next apply adopts the VM it made.
+    waiting = tf_vars(libvirt_env, wait_for_healthy="true", create_timeout="10m")
+    crashed(ws, "apply", "-auto-approve", "-input=false", *waiting, point="create.waiting_for_health")
+    assert NAME in domains()
     ws.run("apply", "-auto-approve", "-input=false", *v)
+    ws.run("plan", "-detailed-exitcode", "-input=false", *v, expect=0)
+    assert_consistent(ws)
+
     quota = 1 << 30
     for point in UPDATE_POINTS:
         quota += 1 << 20
@@ -100,6 +108,16 @@ def test_killed_at_every_step_the_next_apply_converges(workspace, libvirt_env, f
         ws.run("plan", "-detailed-exitcode", "-input=false", *changed, expect=0)
         assert_consistent(ws)
         assert domain_state(NAME) == "running", "a VM the crashed apply was restarting stayed off"
+    memory = 256
+    for point in RESIZE_POINTS:
+        memory += 64
+        changed = tf_vars(libvirt_env, space_quota=str(quota), apply_cloud_init_changes="reboot", memory=str(memory))
+        crashed(ws, "apply", "-auto-approve", "-input=false", *changed, point=point)
+        ws.run("apply", "-auto-approve", "-input=false", *changed)
+        ws.run("plan", "-detailed-exitcode", "-input=false", *changed, expect=0)
+        assert_consistent(ws)
+        assert domain_state(NAME) == "running", "a VM the crashed apply was resizing stayed off"
+        assert f"<memory unit='KiB'>{memory * 1024}</memory>" in virsh("dumpxml", NAME).stdout
     final = changed
 
     for point in DELETE_POINTS:

@@ -201,11 +201,13 @@ def test_cloud_init_changes_apply_in_place_and_import_takes_the_domain_name(work
     smaller = tf_vars(libvirt_env, space_quota="1073741824")
     out = ws.run("plan", "-input=false", *smaller).stdout
     assert "update in-place" in out and "must be replaced" not in out and "1 to change" in out
-    ws.run("apply", "-auto-approve", "-input=false", *smaller)
+    out = ws.run("apply", "-auto-approve", "-input=false", *smaller)
+    # live (the default): the disk has no OS, so no guest agent answers; the change waits for the next boot.
+    assert "reaches pgha-example-etcd-1 at its next boot" in " ".join((out.stdout + out.stderr).split()), out.stdout
     assert virsh("domuuid", name).stdout.strip() == uuid
     assert "quota-backend-bytes: 1073741824" in seed_file(name, "/user-data")
     assert seed_file(name, "/meta-data") != instance  # a new instance-id: cloud-init applies it at boot
-    assert qemu_pid(name) == pid  # next_boot: the running guest was left alone
+    assert qemu_pid(name) == pid  # the running guest was not restarted
     assert ws.output("user_data") == seed_file(name, "/user-data")
     ws.run("plan", "-detailed-exitcode", "-input=false", *smaller, expect=0)
 
@@ -256,14 +258,25 @@ def test_disk_format_is_pinned_never_probed_from_what_the_guest_wrote(workspace,
         virsh("pool-refresh", POOL)
         assert "<format type='qcow2'/>" in virsh("vol-dumpxml", "--pool", POOL, data).stdout  # libvirt probes bytes
 
-        # A replacement (memory is force-new) must attach the disk as raw again.
+        # A new size is applied in place: the same domain restarted with its definition, the disk still raw.
+        pid = qemu_pid(name)
         bigger = tf_vars(libvirt_env, data_volume_id=data_path, data_volume_format="raw", memory="320")
-        assert "must be replaced" in ws.run("plan", "-input=false", *bigger).stdout
+        out = ws.run("plan", "-input=false", *bigger).stdout
+        assert "update in-place" in out and "must be replaced" not in out, out
+        def attached_raw(step):
+            xml = virsh("dumpxml", name).stdout
+            assert "<memory unit='KiB'>327680</memory>" in xml, (step, xml)
+            assert re.search(r"<driver name='qemu' type='raw'/>\s*<source file='" + re.escape(data_path), xml), xml
+            assert str(secret) not in xml
+            assert str(secret) not in Path(f"/proc/{qemu_pid(name)}/cmdline").read_text()
+
         ws.run("apply", "-auto-approve", "-input=false", *bigger)
-        xml = virsh("dumpxml", name).stdout
-        assert re.search(r"<driver name='qemu' type='raw'/>\s*<source file='" + re.escape(data_path), xml), xml
-        assert str(secret) not in xml
-        assert str(secret) not in Path(f"/proc/{qemu_pid(name)}/cmdline").read_text()
+        assert qemu_pid(name) != pid, "the new size needs a restart"
+        attached_raw("resized")
+        # And a replacement (-replace) attaches it as raw again.
+        ws.run("apply", "-auto-approve", "-input=false", *bigger, "-replace=pgha_etcd_member.etcd_1")
+        attached_raw("replaced")
+        ws.run("plan", "-detailed-exitcode", "-input=false", *bigger, expect=0)
         ws.run("destroy", "-auto-approve", "-input=false", *bigger)
     finally:
         virsh("vol-delete", "--pool", POOL, data, check=False)

@@ -270,13 +270,14 @@ def test_the_health_probe_reports_what_the_services_say(services):
     for name, report in etcd.items():
         assert report["healthy"] and report["role"] in ("leader", "follower"), (name, report)
         assert report["voting_members"] == len(services.etcd) and not report["is_learner"], (name, report)
+        assert report["cluster_healthy"], (name, report)
     assert sum(r["is_leader"] for r in etcd.values()) == 1, etcd
     assert len({r["member_id"] for r in etcd.values()}) == len(etcd)
 
     members = {m["name"]: m for m in services.members()}
     patroni = {n.name: probe(n, "patroni") for n in services.postgres}
     for name, report in patroni.items():
-        assert report["healthy"], (name, report)
+        assert report["healthy"] and report["cluster_healthy"], (name, report)
         assert report["role"] == members[name]["role"], (name, report, members[name])
         assert isinstance(report["lag_bytes"], int) and report["timeline"] == members[name]["timeline"], report
     assert sorted(r["role"] for r in patroni.values()) == ["leader", "replica", "sync_standby"], patroni
@@ -425,6 +426,131 @@ def durability_run(services, report, mode, run):
            f"{len(writer.unknown)} unknown outcome, {old.name} -> {new.name}")
     assert not lost_on_leader, f"acknowledged rows missing on the new leader: {sorted(lost_on_leader)[:20]}"
     assert not any(lost.values()), f"acknowledged rows missing: {lost}"
+
+
+SWITCHOVER = PROBE.parent / "switchover.py"
+
+
+def switchover(node, wait=60):
+    """templates/agent/switchover.py run on `node` as pgha runs it through a VM's guest agent."""
+    out = node.run(["/usr/bin/python3", "-", str(wait)], node.mounts, input=SWITCHOVER.read_text(), timeout=wait + 90)
+    assert out.returncode == 0, f"{node.name}: {out.stderr[-3000:]}"
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_planned_switchover_hands_the_leader_to_the_sync_standby_in_seconds(services, durability_table, report):
+    services.wait_ready(240, "a healthy cluster before the switchover")
+    members = services.members()
+    old = services.node(next(m for m in members if m["role"] == "leader"))
+    standby = next(m["name"] for m in members if m["role"] == "sync_standby")
+    replica = services.node(next(m for m in members if m["role"] == "replica"))
+    assert switchover(replica) == {"result": "not_leader", "leader": old.name}
+
+    writer = Writer(LB, APP_PASSWORD, services.ca, first_id=300_000_000, user=APP_USER).start()
+    try:
+        wait_for(lambda: len(writer.acked) >= 200, 60, "200 acknowledged rows before the switchover")
+        started = time.monotonic()
+        routed = []  # when the load balancer first sent a read to the new, promoted leader
+
+        def watch_routing():
+            while not routed and time.monotonic() - started < 60:
+                row = query_one(LB, APP_PASSWORD, services.ca, "SELECT host(inet_server_addr())", timeout=2,
+                                user=APP_USER)
+                if row and row[0] != old.ip:
+                    routed.append(time.monotonic() - started)
+                time.sleep(0.05)
+        watcher = threading.Thread(target=watch_routing, daemon=True)
+        watcher.start()
+        result = switchover(old)
+        assert result["result"] == "switched" and result["to"] == standby, result
+        wait_for(lambda: writer.acks_from(old.ip, started), 60, "acknowledged writes on the new leader")
+        acked_now = len(writer.acked)
+        wait_for(lambda: len(writer.acked) >= acked_now + 100, 60, "100 more acknowledged rows")
+    finally:
+        writer.stop()
+    times = sorted(t for t, _ in writer.acked.values() if t >= started - 5)
+    outage = max(b - a for a, b in zip(times, times[1:]))
+    new = services.node(services.leader())
+    assert new.name == standby
+    acked = set(writer.acked)
+    lost = acked - present_ids(new.ip, PASSWORD, services.ca, acked)
+    last_old = max(t for t, server in writer.acked.values() if server == old.ip) - started
+    first_new = min(t for t, server in writer.acked.values() if server != old.ip and t >= started) - started
+    report("tier A planned switchover (templates/agent/switchover.py)",
+           f"write outage {outage:.2f} s (last commit on the old leader at {last_old:+.2f} s, first on the new one at "
+           f"{first_new:+.2f} s, first read routed to it at {routed[0] if routed else float('nan'):+.2f} s), "
+           f"the script took {result['seconds']} s, {len(acked)} acked, "
+           f"{len(lost)} lost, {len(writer.unknown)} unknown outcome, {old.name} -> {new.name}")
+    assert not lost, sorted(lost)[:20]
+    # The budget is 3 s (docs/testing.md records each run against it). The guard here is looser, for a
+    # loaded CI machine, yet well under the 10-13 s that HAProxy's old rise 2 / downinter 2s cost.
+    assert outage <= 8.0, f"a planned switchover stopped writes for {outage:.1f} s"
+    services.wait_ready(120, f"{old.name} back as a replica")
+
+
+PATRONI_CONFIG = PROBE.parent / "patroni_config.py"
+
+
+def patroni_config(node, *args):
+    """templates/agent/patroni_config.py on `node`, as pgha runs it through a VM's guest agent."""
+    out = node.run(["/usr/bin/python3", "-", *args], node.mounts, input=PATRONI_CONFIG.read_text(), timeout=400)
+    assert out.returncode == 0, f"{node.name}: {out.stderr[-3000:]}"
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "error" not in result, (node.name, args, result)
+    return result
+
+
+def show(services, node, setting):
+    row = query_one(node.ip, PASSWORD, services.ca, f"SHOW {setting}")
+    return row[0] if row else None
+
+
+def test_a_restart_parameter_rolls_through_the_cluster_replicas_first_leader_after_a_switchover(
+        services, durability_table, report):
+    """What pgha does when a PostgreSQL parameter that needs a restart changes: the new configuration file
+    reaches every node, one node PATCHes Patroni's dynamic configuration, every node reports a pending
+    restart, the replicas restart one at a time, then the leader hands over and restarts too."""
+    import yaml
+    services.wait_ready(240, "a healthy cluster before the parameter change")
+    # Nothing differs right after bootstrap: the sync patches nothing (Patroni's own settings stay).
+    assert patroni_config(services.postgres[0], "sync") == {"patched": []}
+    before = show(services, services.postgres[0], "max_connections")
+    wanted = str(int(before) + 50)
+    for node in services.postgres:
+        path = node.root / "etc/patroni/config.yml"
+        conf = yaml.safe_load(path.read_text())
+        conf["bootstrap"]["dcs"]["postgresql"].setdefault("parameters", {})["max_connections"] = int(wanted)
+        path.write_text(yaml.safe_dump(conf))
+    writer = Writer(LB, APP_PASSWORD, services.ca, first_id=400_000_000, user=APP_USER).start()
+    try:
+        wait_for(lambda: len(writer.acked) >= 100, 60, "100 acknowledged rows before the change")
+        started = time.monotonic()
+        assert patroni_config(services.postgres[0], "sync") == {"patched": ["postgresql"]}
+        assert all(patroni_config(n, "pending", "30")["pending_restart"] for n in services.postgres)
+        members = services.members()
+        leader = services.node(next(m for m in members if m["role"] == "leader"))
+        for node in [n for n in services.postgres if n is not leader]:
+            assert patroni_config(node, "restart") == {"restarted": True}
+            services.wait_ready(120, f"{node.name} streaming again after its restart")
+        assert switchover(leader)["result"] == "switched"
+        # Demoted, the old leader restarts as a replica and may have applied the setting already.
+        assert patroni_config(leader, "restart")["restarted"] in (True, False)
+        services.wait_ready(120, f"{leader.name} streaming again after its restart")
+        rolled_in = time.monotonic() - started
+        acked_now = len(writer.acked)
+        wait_for(lambda: len(writer.acked) >= acked_now + 50, 60, "50 more acknowledged rows")
+    finally:
+        writer.stop()
+    assert all(show(services, n, "max_connections") == wanted for n in services.postgres)
+    assert not any(patroni_config(n, "pending", "0")["pending_restart"] for n in services.postgres)
+    acked = set(writer.acked)
+    lost = {n.name: len(acked - present_ids(n.ip, PASSWORD, services.ca, acked)) for n in services.postgres}
+    times = sorted(t for t, _ in writer.acked.values() if t >= started - 5)
+    gap = max(b - a for a, b in zip(times, times[1:]))
+    report("tier A restart-requiring parameter, rolling (templates/agent/patroni_config.py)",
+           f"{rolled_in:.1f} s for 3 nodes, largest gap between commits {gap:.1f} s, "
+           f"{len(acked)} acked, lost per node {lost}, {len(writer.unknown)} unknown outcome")
+    assert not any(lost.values()), lost
 
 
 @pytest.mark.parametrize("run", range(1, KILL_RUNS + 1))

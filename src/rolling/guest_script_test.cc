@@ -1,0 +1,48 @@
+// The rolling scripts through the real qemu-ga on this machine, where no
+// Patroni runs: what pgha makes of their answers when a node is not what
+// they need. Their work on a real cluster is tested in the services tier
+// (test_services.py runs them in each node) and the VM tier.
+#include "rolling/guest_script.h"
+
+#include "gtest/gtest.h"
+#include "rolling/patroni_config.h"
+#include "rolling/switchover.h"
+#include "support/real_agent.h"
+
+namespace pgha::rolling {
+namespace {
+
+using std::chrono::seconds;
+using GuestScripts = pgha::testing::RealAgentTest;
+
+TEST_F(GuestScripts, RunGuestScriptReturnsTheLastJsonObjectPrinted) {
+  agent::GuestAgent agent(*channel_);
+  auto j = RunGuestScript(agent, "agent/probe.py", {"haproxy"}, seconds(60));
+  ASSERT_TRUE(j.ok()) << j.status();
+  EXPECT_EQ(j->value("role_kind", ""), "haproxy");
+  EXPECT_FALSE(j->value("healthy", true));
+}
+
+TEST_F(GuestScripts, AnUnknownScriptIsAnError) {
+  agent::GuestAgent agent(*channel_);
+  EXPECT_FALSE(RunGuestScript(agent, "agent/nope.py", {}, seconds(10)).ok());
+}
+
+TEST_F(GuestScripts, ASwitchoverWithoutPatroniFailsAndSaysWhy) {
+  agent::GuestAgent agent(*channel_);
+  auto moved = SwitchoverFrom(agent, seconds(5));
+  EXPECT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition) << moved.status();
+  EXPECT_NE(moved.status().message().find("/etc/patroni/config.yml"), std::string::npos) << moved.status();
+}
+
+TEST_F(GuestScripts, DynamicConfigurationWithoutPatroniFailsAndSaysWhy) {
+  agent::GuestAgent agent(*channel_);
+  auto synced = SyncDynamicConfig(agent);
+  EXPECT_EQ(synced.status().code(), absl::StatusCode::kFailedPrecondition) << synced.status();
+  EXPECT_NE(synced.status().message().find("/etc/patroni/config.yml"), std::string::npos) << synced.status();
+  EXPECT_FALSE(PendingRestart(agent, seconds(1)).ok());
+  EXPECT_FALSE(RestartPending(agent).ok());
+}
+
+}  // namespace
+}  // namespace pgha::rolling
