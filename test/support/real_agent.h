@@ -47,8 +47,18 @@ class RealAgentTest : public ::testing::Test {
   void TearDown() override {
     channel_.reset();
     if (agent_pid_ > 0) {
+      // qemu-ga 7.2 can deadlock in its SIGTERM handling right after a guest-exec
+      // (seen: a futex wait with SIGTERM blocked); it gets 2 s, then SIGKILL.
       kill(agent_pid_, SIGTERM);
-      waitpid(agent_pid_, nullptr, 0);
+      bool gone = false;
+      for (int i = 0; i < 200 && !gone; ++i) {
+        gone = waitpid(agent_pid_, nullptr, WNOHANG) == agent_pid_;
+        if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (!gone) {
+        kill(agent_pid_, SIGKILL);
+        waitpid(agent_pid_, nullptr, 0);
+      }
     }
     std::filesystem::remove_all(dir_);
   }
