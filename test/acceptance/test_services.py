@@ -446,7 +446,7 @@ def test_a_planned_switchover_hands_the_leader_to_the_sync_standby_in_seconds(se
     replica = services.node(next(m for m in members if m["role"] == "replica"))
     assert switchover(replica) == {"result": "not_leader", "leader": old.name}
 
-    writer = Writer(LB, APP_PASSWORD, services.ca, first_id=300_000_000, user=APP_USER).start()
+    writer = Writer(LB, APP_PASSWORD, services.ca, first_id=500_000_000, user=APP_USER).start()
     try:
         wait_for(lambda: len(writer.acked) >= 200, 60, "200 acknowledged rows before the switchover")
         started = time.monotonic()
@@ -521,7 +521,7 @@ def test_a_restart_parameter_rolls_through_the_cluster_replicas_first_leader_aft
         conf = yaml.safe_load(path.read_text())
         conf["bootstrap"]["dcs"]["postgresql"].setdefault("parameters", {})["max_connections"] = int(wanted)
         path.write_text(yaml.safe_dump(conf))
-    writer = Writer(LB, APP_PASSWORD, services.ca, first_id=400_000_000, user=APP_USER).start()
+    writer = Writer(LB, APP_PASSWORD, services.ca, first_id=600_000_000, user=APP_USER).start()
     try:
         wait_for(lambda: len(writer.acked) >= 100, 60, "100 acknowledged rows before the change")
         started = time.monotonic()
