@@ -378,6 +378,26 @@ absl::Status UpdateMachine(const MachineRef& ref, bool running, bool autostart, 
   return absl::OkStatus();
 }
 
+namespace {
+
+// A graceful shutdown and a start, for a domain that runs: what a new size or
+// new documents take. Cancelled while stopping: the guest finishes its
+// shutdown and stays off; it is never started again here.
+absl::Status RestartIfRunning(Connection& conn, virDomain* domain, std::chrono::milliseconds grace,
+                              const Cancellation& cancel, std::string_view why, const char* crash_point) {
+  auto info = conn.GetDomainInfo(domain);
+  if (!info.ok()) return StepFailed("reading the domain's state", info.status());
+  if (!info->running) return absl::OkStatus();
+  auto stopped = conn.StopDomain(domain, grace, [&cancel] { return cancel.cancelled(); });
+  if (!stopped.ok()) return StepFailed(pgha::StrCat("stopping the domain for its ", why), stopped);
+  (void)crash_point;  // a crash point only in the test build
+  PGHA_CRASH_POINT(crash_point);
+  if (auto s = conn.StartDomain(domain); !s.ok()) return StepFailed(pgha::StrCat("starting the domain with its ", why), s);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ResizeMachine(const MachineRef& ref, int64_t vcpus, int64_t memory_mib, std::chrono::milliseconds grace,
                            const Cancellation& cancel) {
   auto conn = Connection::Open(ref.uri);
@@ -388,14 +408,7 @@ absl::Status ResizeMachine(const MachineRef& ref, int64_t vcpus, int64_t memory_
   if (auto s = conn->SetDefinitionSize(domain->get(), vcpus, memory_mib); !s.ok()) {
     return StepFailed("setting the new size in the domain's definition", s);
   }
-  auto info = conn->GetDomainInfo(domain->get());
-  if (!info.ok()) return StepFailed("reading the domain's state", info.status());
-  if (!info->running) return absl::OkStatus();
-  auto stopped = conn->StopDomain(domain->get(), grace, [&cancel] { return cancel.cancelled(); });
-  if (!stopped.ok()) return StepFailed("stopping the domain for its new size", stopped);
-  PGHA_CRASH_POINT("update.stopped_for_resize");
-  if (auto s = conn->StartDomain(domain->get()); !s.ok()) return StepFailed("starting the domain with its new size", s);
-  return absl::OkStatus();
+  return RestartIfRunning(*conn, domain->get(), grace, cancel, "new size", "update.stopped_for_resize");
 }
 
 absl::Status ReplaceSeed(const MachineRef& ref, const SeedDocuments& seed, bool restart,
@@ -408,15 +421,7 @@ absl::Status ReplaceSeed(const MachineRef& ref, const SeedDocuments& seed, bool 
   auto swapped = SwapSeed(*conn, domain->get(), ref.seed_pool, ref.seed_volume, BuildSeedIso(seed));
   if (!swapped.ok()) return swapped.status();
   if (!restart) return absl::OkStatus();
-  auto info = conn->GetDomainInfo(domain->get());
-  if (!info.ok()) return StepFailed("reading the domain's state", info.status());
-  if (!info->running) return absl::OkStatus();
-  auto stopped = conn->StopDomain(domain->get(), grace, [&cancel] { return cancel.cancelled(); });
-  // Cancelled while stopping: the guest finishes its shutdown and stays off; never started again here.
-  if (!stopped.ok()) return StepFailed("stopping the domain for its new configuration", stopped);
-  PGHA_CRASH_POINT("update.stopped_for_restart");
-  if (auto s = conn->StartDomain(domain->get()); !s.ok()) return StepFailed("starting the domain again", s);
-  return absl::OkStatus();
+  return RestartIfRunning(*conn, domain->get(), grace, cancel, "new configuration", "update.stopped_for_restart");
 }
 
 absl::StatusOr<MachineImage> InspectMachine(const std::string& uri, const std::string& name) {
