@@ -164,12 +164,12 @@ resource "pgha_postgres_node" "postgres" {
   name                   = each.key
   domain_type            = var.domain_type
   vcpus                  = var.vcpus
-  memory                 = var.memory
+  memory                 = coalesce(var.postgres_memory, var.memory)
   volume_id              = var.os_volume_ids[each.key]
   cloud_init_volume_pool = var.pool
   ssh_admin_public_key   = var.ssh_admin_public_key
   install_dependencies   = var.install_dependencies
-  running                = var.running
+  running                = var.running && !contains(var.stopped_postgres_nodes, each.key)
   shutdown_timeout       = var.shutdown_timeout
   wait_for_healthy       = var.wait_for_healthy
 
@@ -205,7 +205,7 @@ resource "pgha_postgres_node" "postgres" {
   }
 
   postgres {
-    params              = { max_connections = "100", wal_keep_size = "256MB" }
+    params              = var.postgres_params
     superuser_password  = var.postgres_superuser_password
     replicator_password = var.postgres_replicator_password
     rewind_password     = var.postgres_rewind_password

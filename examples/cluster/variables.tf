@@ -100,6 +100,24 @@ variable "running" {
   default = true
 }
 
+variable "postgres_memory" {
+  description = "Memory (MiB) of the PostgreSQL nodes, if not `memory`. Changing it restarts them one at a time, the leader last after a switchover."
+  type        = number
+  default     = null
+}
+
+variable "postgres_params" {
+  description = "PostgreSQL parameters of every node. A change is applied live through Patroni; one that needs a restart restarts the replicas first and the leader last, after a switchover."
+  type        = map(string)
+  default     = { max_connections = "100", wal_keep_size = "256MB" }
+}
+
+variable "stopped_postgres_nodes" {
+  description = "PostgreSQL nodes to keep shut down (`running = false`); a leader hands over before it stops."
+  type        = list(string)
+  default     = []
+}
+
 variable "wait_for_healthy" {
   description = "terraform apply returns once every member is healthy: etcd voting, Patroni leading or streaming, the load balancer routing to the leader. false: once the VMs are started (e.g. disks without an OS)."
   type        = bool

@@ -84,6 +84,7 @@ absl::StatusOr<Health> ParseReport(std::string_view text) {
   Health h;
   h.healthy = j.value("healthy", false);
   h.cluster_healthy = j.value("cluster_healthy", false);
+  h.member_names = Strings(j, "member_names");
   h.role = StringOr(j, "role");
   h.problem = StringOr(j, "problem");
   h.lag_bytes = IntOr(j, "lag_bytes");

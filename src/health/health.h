@@ -31,6 +31,8 @@ struct Health {
   std::optional<bool> is_leader;                // etcd
   // Every member of the cluster, as this one sees it, is healthy (etcd, Patroni).
   bool cluster_healthy = false;
+  // The names of the cluster's members, as this one sees them (etcd, Patroni).
+  std::vector<std::string> member_names;
   // Context for a diagnostic.
   std::string cloud_init_stage;
   bool cloud_init_done = false;

@@ -20,11 +20,12 @@ using std::chrono::seconds;
 
 TEST(ParseReport, ReadsAPatroniReplica) {
   auto h = ParseReport(R"({"role_kind": "patroni", "healthy": true, "cluster_healthy": true, "role": "sync_standby", "lag_bytes": 0,
-      "timeline": 3, "cloud_init": {"stage": null, "done": true, "errors": []},
+      "timeline": 3, "member_names": ["pg-1", "pg-2"], "cloud_init": {"stage": null, "done": true, "errors": []},
       "unit": {"state": "active/running", "restarts": 0, "journal": ["a", "b"]}})");
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_TRUE(h->healthy);
   EXPECT_TRUE(h->cluster_healthy);
+  EXPECT_EQ(h->member_names, (std::vector<std::string>{"pg-1", "pg-2"}));
   EXPECT_EQ(h->role, "sync_standby");
   EXPECT_EQ(h->lag_bytes, 0);
   EXPECT_EQ(h->timeline, 3);

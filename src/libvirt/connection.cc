@@ -105,34 +105,6 @@ absl::Status Connection::StartDomain(virDomain* domain) {
   return absl::OkStatus();
 }
 
-absl::Status Connection::SetDefinitionSize(virDomain* domain, int64_t vcpus, int64_t memory_mib) {
-  auto info = GetDomainInfo(domain);
-  if (!info.ok()) return info.status();
-  const auto kib = static_cast<unsigned long>(memory_mib) * 1024;
-  const unsigned config = VIR_DOMAIN_AFFECT_CONFIG;
-  // Growing: the maximum first; shrinking: the current size first. libvirt
-  // refuses a current size above the maximum at every step.
-  auto set_memory = [&](unsigned flags) {
-    return Virt().virDomainSetMemoryFlags(domain, kib, config | flags) < 0 ? LastError("setting the memory") : absl::OkStatus();
-  };
-  auto set_vcpus = [&](unsigned flags) {
-    return Virt().virDomainSetVcpusFlags(domain, static_cast<unsigned>(vcpus), config | flags) < 0
-               ? LastError("setting the vCPUs")
-               : absl::OkStatus();
-  };
-  const bool memory_grows = memory_mib >= info->memory_mib;
-  for (unsigned flags : memory_grows ? std::array<unsigned, 2>{VIR_DOMAIN_MEM_MAXIMUM, 0u}
-                                     : std::array<unsigned, 2>{0u, VIR_DOMAIN_MEM_MAXIMUM}) {
-    if (auto s = set_memory(flags); !s.ok()) return s;
-  }
-  const bool vcpus_grow = vcpus >= info->vcpus;
-  for (unsigned flags : vcpus_grow ? std::array<unsigned, 2>{VIR_DOMAIN_VCPU_MAXIMUM, 0u}
-                                   : std::array<unsigned, 2>{0u, VIR_DOMAIN_VCPU_MAXIMUM}) {
-    if (auto s = set_vcpus(flags); !s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::string> Connection::AgentCommand(virDomain* domain, const std::string& command,
                                                      std::chrono::seconds timeout) {
   auto qemu = LoadLibvirtQemu();

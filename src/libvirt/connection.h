@@ -75,9 +75,6 @@ class Connection {
   // guest may lock the tray.
   enum class MediaScope { kDefinition, kLive };
   absl::Status ChangeMedia(virDomain* domain, const std::string& disk_xml, MediaScope scope);
-  // Sets the vCPUs and memory of the domain's definition (what its next start
-  // uses); the running guest keeps its size until then.
-  absl::Status SetDefinitionSize(virDomain* domain, int64_t vcpus, int64_t memory_mib);
   // One QEMU guest agent command (a JSON object) through the domain's
   // virtio-serial channel; its JSON reply. Unavailable while the agent is not
   // connected or does not answer within `timeout`; FailedPrecondition when the

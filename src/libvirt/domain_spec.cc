@@ -25,6 +25,7 @@ std::string RenderDomainXml(const DomainSpec& spec) {
   XmlElement domain("domain");
   domain.Attr("type", spec.type);
   domain.TextChild("name", spec.name);
+  if (!spec.uuid.empty()) domain.TextChild("uuid", spec.uuid);
   if (!spec.description.empty()) domain.TextChild("description", spec.description);
   domain.Child("memory").Attr("unit", "MiB").Text(std::to_string(spec.memory_mib));
   domain.Child("vcpu").Attr("placement", "static").Text(std::to_string(spec.vcpus));

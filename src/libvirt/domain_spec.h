@@ -30,6 +30,9 @@ struct InterfaceSpec {
 // No defaults here: the resources fill every field from their schema (schemas/).
 struct DomainSpec {
   std::string name;
+  // Empty when defining a new domain (libvirt assigns one); an existing
+  // domain's own UUID when redefining it in place.
+  std::string uuid;
   // "kvm" where hardware virtualisation works; "qemu" (TCG) everywhere else.
   std::string type;
   int64_t memory_mib = 0;

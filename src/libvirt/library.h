@@ -23,8 +23,7 @@ namespace pgha::libvirt {
   X(virDomainGetUUIDString) X(virDomainIsActive) X(virDomainSetMetadata) X(virDomainCreate)                 \
   X(virDomainGetInfo) X(virDomainSetAutostart) X(virDomainGetAutostart) X(virDomainShutdownFlags)           \
   X(virDomainDestroy) X(virDomainUndefineFlags) X(virDomainUndefine) X(virDomainGetXMLDesc)                 \
-  X(virDomainUpdateDeviceFlags) X(virDomainRename) X(virDomainFree) X(virDomainSetMemoryFlags)        \
-  X(virDomainSetVcpusFlags)                                         \
+  X(virDomainUpdateDeviceFlags) X(virDomainRename) X(virDomainFree)                                       \
   X(virStoragePoolLookupByName) X(virStoragePoolLookupByVolume) X(virStoragePoolGetName)                    \
   X(virStoragePoolGetXMLDesc) X(virStoragePoolFree)                                                         \
   X(virStorageVolCreateXML) X(virStorageVolLookupByName) X(virStorageVolLookupByKey)                        \

@@ -398,17 +398,23 @@ absl::Status RestartIfRunning(Connection& conn, virDomain* domain, std::chrono::
 
 }  // namespace
 
-absl::Status ResizeMachine(const MachineRef& ref, int64_t vcpus, int64_t memory_mib, std::chrono::milliseconds grace,
-                           const Cancellation& cancel) {
+absl::Status RedefineMachine(const MachineRef& ref, libvirt::DomainSpec next, std::chrono::milliseconds grace,
+                             const Cancellation& cancel) {
   auto conn = Connection::Open(ref.uri);
   if (!conn.ok()) return StepFailed("connecting to libvirt", conn.status());
   auto domain = FindDomain(*conn, ref);
   if (!domain.ok()) return StepFailed(pgha::StrCat("looking up ", WhichDomain(ref)), domain.status());
-  if (auto s = MarkCreated(*conn, domain->get()); !s.ok()) return StepFailed("marking the domain created", s);
-  if (auto s = conn->SetDefinitionSize(domain->get(), vcpus, memory_mib); !s.ok()) {
-    return StepFailed("setting the new size in the domain's definition", s);
+  auto current = DefinitionOf(*conn, domain->get());
+  if (!current.ok()) return StepFailed("reading the domain's definition", current.status());
+  // The same domain: its UUID, its mark, and the seed it has now (ReplaceSeed owns that).
+  next.uuid = Connection::DomainUuid(domain->get());
+  next.description = std::string(kManaged);
+  if (const std::string seed = SeedPathOf(*current); !seed.empty()) next.disks.push_back(SeedDisk(seed));
+  if (cancel.cancelled()) return absl::CancelledError("interrupted before the new definition");
+  if (auto defined = conn->DefineDomain(libvirt::RenderDomainXml(next)); !defined.ok()) {
+    return StepFailed("defining the domain anew", defined.status());
   }
-  return RestartIfRunning(*conn, domain->get(), grace, cancel, "new size", "update.stopped_for_resize");
+  return RestartIfRunning(*conn, domain->get(), grace, cancel, "new definition", "update.stopped_for_redefinition");
 }
 
 absl::Status ReplaceSeed(const MachineRef& ref, const SeedDocuments& seed, bool restart,

@@ -77,12 +77,13 @@ absl::StatusOr<std::optional<MachineState>> ReadMachine(const MachineRef& ref);
 absl::Status UpdateMachine(const MachineRef& ref, bool running, bool autostart, std::chrono::milliseconds grace,
                            const Cancellation& cancel);
 
-// Gives the domain `vcpus` and `memory_mib`: its definition first, then, if
-// it runs, a graceful shutdown and a start (a cancellation leaves it off, as
-// in UpdateMachine; the next apply starts it). The disks and seed stay.
-absl::Status ResizeMachine(const MachineRef& ref, int64_t vcpus, int64_t memory_mib, std::chrono::milliseconds grace,
-                           const Cancellation& cancel);
-
+// Gives the domain a new definition (size, disks, NICs, CPU model, kernel...)
+// under its own UUID and name, keeping its seed; then, if it runs, a graceful
+// shutdown and a start so the guest boots with it (a cancellation leaves it
+// off, as in UpdateMachine; the next apply starts it). The VM stays the same
+// libvirt domain: an in-place change, never a new VM.
+absl::Status RedefineMachine(const MachineRef& ref, libvirt::DomainSpec next, std::chrono::milliseconds grace,
+                             const Cancellation& cancel);
 // Gives the domain a seed built from new documents: uploaded under the name
 // the domain does not use, swapped into its CD-ROM (definition and, if it
 // runs, live), and only then the old one deleted. With `restart`, a running

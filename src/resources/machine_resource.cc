@@ -1,5 +1,7 @@
 #include "resources/machine_resource.h"
 
+#include <algorithm>
+
 #include "agent/libvirt_channel.h"
 #include "base/crash_point.h"
 #include "base/duration.h"
@@ -159,11 +161,22 @@ void MachineResource::ModifyPlan(const Context&, const Value& prior, const Value
   planned = planned.WithAttr("user_data_digest", Value::String(docs->digest));
 }
 
+absl::StatusOr<libvirt::DomainSpec> MachineResource::DomainFor(const Reader& config, const Context& ctx) const {
+  auto machine = PrepareMachine(config, ctx);
+  if (!machine.ok()) return machine.status();
+  role_->AdjustDomain(machine->domain);
+  return machine->domain;
+}
+
 Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnostics& diags) const {
   const auto started = Clock::now();
   const std::string what = pgha::StrCat("Cannot create the ", role_->noun(), " VM");
+  // The second half of a replacement: a candidate again, and the turn its Delete kept.
+  std::optional<rolling::ClusterSlots::Hold> hold;
   if (const std::string cluster = role_->ClusterKey(Reader(schema().block, planned)); !cluster.empty()) {
-    rolling::ClusterSlots::Process().MarkArriving(cluster, Reader(schema().block, planned).String("name"));
+    const std::string name = Reader(schema().block, planned).String("name");
+    rolling::ClusterSlots::Process().MarkArriving(cluster, name);
+    if (auto claimed = rolling::ClusterSlots::Process().Claim(cluster, name)) hold.emplace(std::move(*claimed));
   }
   auto docs = Render(planned);
   if (!docs.ok()) {
@@ -274,7 +287,8 @@ absl::StatusOr<rolling::ClusterSlots::Hold> MachineResource::PrepareDisruption(c
     agent::GuestAgent agent(channel, cancelled);
     const auto wait = std::max(std::chrono::seconds(10), std::chrono::duration_cast<std::chrono::seconds>(
                                                              std::min(deadline - Clock::now(), Clock::duration(std::chrono::seconds(120)))));
-    auto moved = rolling::SwitchoverFrom(agent, wait);
+    // Never to a member this apply is deleting.
+    auto moved = rolling::SwitchoverFrom(agent, wait, rolling::ClusterSlots::Process().Leaving(cluster));
     // An agent that does not answer: the node is not serving (not booted, broken); nothing to hand over.
     if (!moved.ok() && !absl::IsUnavailable(moved.status())) return moved.status();
   }
@@ -355,12 +369,20 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
     docs = std::move(*rendered);
     change = PlanGuestChange(prior, *docs, after.String("apply_cloud_init_changes"), was_running && running);
   }
-  // A new size takes a restart, which also boots the new documents: no live change then.
-  const bool resize = before.Int("vcpus") != after.Int("vcpus") || before.Int("memory") != after.Int("memory");
-  if (resize) change = GuestChange();
+  // A new definition (size, disks, NICs, CPU model, kernel) takes a restart, which also boots the
+  // new documents: no live change then.
+  auto next_domain = DomainFor(after, ctx);
+  if (!next_domain.ok()) {
+    diags.AddError(what, std::string(next_domain.status().message()));
+    return prior;
+  }
+  const auto prior_domain = DomainFor(before, ctx);
+  const bool redefine =
+      !prior_domain.ok() || libvirt::RenderDomainXml(*prior_domain) != libvirt::RenderDomainXml(*next_domain);
+  if (redefine) change = GuestChange();
   // A step that takes the service down waits for its turn in the cluster, and a leader hands over first.
   const bool disruptive =
-      change.reboot || change.effect.disruptive || (was_running && !running) || (resize && was_running && running);
+      change.reboot || change.effect.disruptive || (was_running && !running) || (redefine && was_running && running);
   std::optional<rolling::ClusterSlots::Hold> hold;
   if (disruptive) {
     auto held = PrepareDisruption(ctx, after, ref, deadline);
@@ -396,10 +418,10 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
     out = out.WithAttr("user_data", Value::String(docs->seed.user_data));
     out = out.WithAttr("user_data_digest", Value::String(docs->digest));
   }
-  if (resize) {
-    auto resized = ResizeMachine(ref, after.Int("vcpus"), after.Int("memory"), ShutdownGrace(after), ctx.cancel);
-    if (!resized.ok()) {
-      diags.AddError(what, std::string(resized.message()));
+  if (redefine) {
+    auto redefined = RedefineMachine(ref, *next_domain, ShutdownGrace(after), ctx.cancel);
+    if (!redefined.ok()) {
+      diags.AddError(what, std::string(redefined.message()));
       return prior;
     }
   }
@@ -412,29 +434,50 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
 }
 
 void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics& diags) const {
+  const auto started = Clock::now();
+  const std::string what = pgha::StrCat("Cannot delete the ", role_->noun(), " VM");
   const Reader reader(schema().block, state);
   const MachineRef ref = RefOf(reader, ctx);
-  // A Patroni leader hands over to its synchronous standby before it goes. When the whole cluster
-  // is being destroyed the others go too and the switchover finds no one: it goes on at once.
-  if (role_->service() == health::Service::kPatroni && reader.Bool("running")) {
-    // Members of the cluster deleted by this apply are not candidates: when every other member
-    // goes (a destroy), there is no one to hand over to.
-    const std::string cluster = role_->ClusterKey(reader);
-    rolling::ClusterSlots::Process().MarkLeaving(cluster, ref.name);
+  const std::string cluster = role_->ClusterKey(reader);
+  // While other members of the cluster stay (a replacement, or a member removed), this one goes in
+  // its turn like any disruption: the others healthy first, a Patroni leader switched over first.
+  // When the whole cluster goes (a destroy), nobody waits on members that are going too.
+  std::optional<rolling::ClusterSlots::Hold> hold;
+  if (!cluster.empty() && reader.Bool("running")) {
+    auto& slots = rolling::ClusterSlots::Process();
+    slots.MarkLeaving(cluster, ref.name);
     ctx.cancel.WaitFor(std::chrono::seconds(2));  // deletes of one apply arrive together
-    agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
-    agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
-    auto moved = rolling::SwitchoverFrom(agent, std::chrono::seconds(90),
-                                         rolling::ClusterSlots::Process().Leaving(cluster));
-    if (!moved.ok() && !absl::IsUnavailable(moved.status())) {
-      diags.AddError(pgha::StrCat("Cannot delete the ", role_->noun(), " VM"),
-                     pgha::StrCat("It leads its Patroni cluster and could not hand over, so it was not taken down: ",
-                                  moved.status().message()));
-      return;
+    const auto seen = ProbeOnce(ref, role_->service());
+    const auto leaving = slots.Leaving(cluster);
+    const bool others_stay = seen && std::any_of(seen->member_names.begin(), seen->member_names.end(), [&](const auto& m) {
+      return std::find(leaving.begin(), leaving.end(), m) == leaving.end();
+    });
+    if (others_stay) {
+      auto held = PrepareDisruption(ctx, reader, ref, started + TimeoutOf(reader, "delete"));
+      if (!held.ok()) {
+        diags.AddError(what, pgha::StrCat("It was not taken down: ", held.status().message()));
+        return;
+      }
+      hold.emplace(std::move(*held));
+    } else if (role_->service() == health::Service::kPatroni) {
+      // The last members: a leader still hands over if a member that stays can take it.
+      agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
+      agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
+      auto moved = rolling::SwitchoverFrom(agent, std::chrono::seconds(90), leaving);
+      if (!moved.ok() && !absl::IsUnavailable(moved.status())) {
+        diags.AddError(what, pgha::StrCat("It leads its Patroni cluster and could not hand over, so it was not taken down: ",
+                                          moved.status().message()));
+        return;
+      }
     }
   }
   auto status = DeleteMachine(ref, ShutdownGrace(reader), ctx.cancel);
-  if (!status.ok()) diags.AddError(pgha::StrCat("Cannot delete the ", role_->noun(), " VM"), std::string(status.message()));
+  if (!status.ok()) {
+    diags.AddError(what, std::string(status.message()));
+    return;
+  }
+  // A replacement's Create follows at once and keeps the turn until the new member is healthy.
+  if (hold) rolling::ClusterSlots::Process().Park(std::move(*hold), ref.name, std::chrono::seconds(30));
 }
 
 Value MachineResource::Import(const Context& ctx, const std::string& id, Diagnostics& diags) const {

@@ -35,6 +35,8 @@ class MachineResource final : public Resource {
  private:
   struct GuestChange;
   absl::StatusOr<GuestDocuments> Render(const value::Value& planned) const;
+  // The libvirt domain a configuration describes (without its seed).
+  absl::StatusOr<libvirt::DomainSpec> DomainFor(const schema::Reader& config, const Context& ctx) const;
   GuestChange PlanGuestChange(const value::Value& prior, const GuestDocuments& next, const std::string& mode,
                               bool was_running) const;
   absl::StatusOr<rolling::ClusterSlots::Hold> PrepareDisruption(const Context& ctx, const schema::Reader& config,

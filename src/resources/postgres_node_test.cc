@@ -38,9 +38,9 @@ TEST_F(PostgresNodeTest, AnOmittedPatroniBlockRendersTheSchemasDefaults) {
   EXPECT_TRUE(dcs["synchronous_mode"].as<bool>());
   EXPECT_TRUE(dcs["synchronous_mode_strict"].as<bool>());
   EXPECT_EQ(dcs["synchronous_node_count"].as<int>(), 1);
-  EXPECT_EQ(dcs["ttl"].as<int>(), 30);
-  EXPECT_EQ(dcs["loop_wait"].as<int>(), 10);
-  EXPECT_EQ(dcs["retry_timeout"].as<int>(), 10);
+  EXPECT_EQ(dcs["ttl"].as<int>(), 15);
+  EXPECT_EQ(dcs["loop_wait"].as<int>(), 3);
+  EXPECT_EQ(dcs["retry_timeout"].as<int>(), 6);
   EXPECT_EQ(dcs["maximum_lag_on_failover"].as<int>(), 1048576);
   EXPECT_TRUE(dcs["postgresql"]["use_pg_rewind"].as<bool>());
   EXPECT_EQ(config["scope"].as<std::string>(), "pgha");
@@ -72,8 +72,8 @@ TEST_F(PostgresNodeTest, RulesAreCheckedAtTheirPaths) {
     json.insert(json.rfind('}'), extra);
     return Diagnose(node(), Config(node(), json));
   };
-  // The defaults take part: ttl 30 cannot hold loop_wait 10 + 2 * retry_timeout 15.
-  EXPECT_TRUE(Contains(with(R"(, "patroni": {"retry_timeout": 15})"),
+  // The defaults take part: ttl 15 cannot hold loop_wait 3 + 2 * retry_timeout 7.
+  EXPECT_TRUE(Contains(with(R"(, "patroni": {"retry_timeout": 7})"),
                        "Patroni timings do not fit in the TTL @ patroni.ttl"));
   EXPECT_TRUE(Contains(with(R"(, "patroni": {"synchronous_node_count": 3, "cluster_size": 3})"),
                        "Too many synchronous replicas @ patroni.synchronous_node_count"));

@@ -38,7 +38,37 @@ void ClusterSlots::Release(const std::string& cluster) {
   std::lock_guard<std::mutex> lock(mu_);
   Cluster& c = clusters_[cluster];
   c.holder.clear();
+  c.parked_for.clear();
   c.free_since = Clock::now();
+  changed_.notify_all();
+}
+
+void ClusterSlots::Park(Hold hold, const std::string& member, Clock::duration wait) {
+  if (hold.slots_ != this) return;  // an empty hold: nothing to keep
+  std::lock_guard<std::mutex> lock(mu_);
+  Cluster& c = clusters_[hold.cluster_];
+  c.parked_for = member;
+  c.parked_until = Clock::now() + wait;
+  hold.slots_ = nullptr;  // the slot stays taken past this hold
+}
+
+std::optional<ClusterSlots::Hold> ClusterSlots::Claim(const std::string& cluster, const std::string& member) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = clusters_.find(cluster);
+  if (it == clusters_.end()) return std::nullopt;
+  Cluster& c = it->second;
+  ExpireParkLocked(c, Clock::now());
+  if (c.parked_for.empty() || c.parked_for != member) return std::nullopt;
+  c.parked_for.clear();
+  c.holder = member;
+  return Hold(this, cluster);
+}
+
+void ClusterSlots::ExpireParkLocked(Cluster& c, Clock::time_point now) {
+  if (c.parked_for.empty() || now < c.parked_until) return;
+  c.parked_for.clear();
+  c.holder.clear();
+  c.free_since = now;
   changed_.notify_all();
 }
 
@@ -52,6 +82,7 @@ absl::StatusOr<ClusterSlots::Hold> ClusterSlots::Acquire(const std::string& clus
   if (!leader) ++c.waiting_members;
   for (;;) {
     const auto now = Clock::now();
+    ExpireParkLocked(c, now);
     if (c.holder.empty()) {
       const bool members_first = leader && (c.waiting_members > 0 || now - c.free_since < leader_settle_);
       if (!members_first) {
@@ -69,7 +100,8 @@ absl::StatusOr<ClusterSlots::Hold> ClusterSlots::Acquire(const std::string& clus
       if (!leader) --c.waiting_members;
       return absl::DeadlineExceededError(pgha::StrCat(
           "timed out waiting for its turn: ", c.holder.empty() ? std::string("other members of the cluster") : c.holder,
-          " was still being changed (pgha changes one member of a cluster at a time)"));
+          c.parked_for.empty() ? " was still being changed" : " was being replaced",
+          " (pgha changes one member of a cluster at a time)"));
     }
     // Short waits: cancellation is polled, and a leader re-checks its settle time.
     changed_.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(200)));

@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,15 @@ class ClusterSlots {
   // The member is created again (the second half of a replacement): a candidate again.
   void MarkArriving(const std::string& cluster, const std::string& member);
 
+  // A member being replaced (Terraform deletes it, then creates it again)
+  // keeps the slot from one half to the other: Delete parks its hold for the
+  // member's return and Create claims it, keeping it until the new member is
+  // healthy, so no other member of the cluster goes down in between. A park
+  // nobody claims within `wait` is released (the member was removed for good).
+  void Park(Hold hold, const std::string& member, std::chrono::steady_clock::duration wait);
+  // The hold parked for `member`, if there is one (and it has not expired).
+  std::optional<Hold> Claim(const std::string& cluster, const std::string& member);
+
   // Waits for the cluster's slot. Cancelled when `cancelled` turns true,
   // DeadlineExceeded at `deadline`; the message says what held it.
   absl::StatusOr<Hold> Acquire(const std::string& cluster, const std::string& member, bool leader,
@@ -62,8 +72,12 @@ class ClusterSlots {
     int waiting_members = 0;
     std::chrono::steady_clock::time_point free_since;
     std::vector<std::string> leaving;
+    std::string parked_for;  // non-empty: the holder is gone, its slot kept for this member's return
+    std::chrono::steady_clock::time_point parked_until;
   };
   void Release(const std::string& cluster);
+  // Lets go of a park nobody claimed in time. Called with mu_ held.
+  void ExpireParkLocked(Cluster& c, std::chrono::steady_clock::time_point now);
 
   const std::chrono::milliseconds leader_settle_;
   std::mutex mu_;

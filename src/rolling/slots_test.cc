@@ -110,5 +110,46 @@ TEST(ClusterSlots, RemembersTheMembersBeingDeletedPerCluster) {
   EXPECT_EQ(slots.Leaving("patroni|a"), (std::vector<std::string>{"pg-2"}));
 }
 
+TEST(ClusterSlots, AReplacedMemberKeepsTheSlotFromItsDeleteToItsCreate) {
+  ClusterSlots slots(milliseconds(0));
+  {
+    auto deleting = slots.Acquire("patroni|a", "pg-1", false, kFar());
+    ASSERT_TRUE(deleting.ok());
+    slots.Park(std::move(*deleting), "pg-1", std::chrono::minutes(1));
+  }
+  // Between the two halves nobody else of the cluster gets in, and the message says why.
+  auto other = slots.Acquire("patroni|a", "pg-2", false, Clock::now() + milliseconds(200));
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(other.status().message().find("pg-1 was being replaced"), std::string::npos) << other.status();
+  EXPECT_FALSE(slots.Claim("patroni|a", "pg-2").has_value());  // parked for pg-1 only
+  EXPECT_TRUE(slots.Acquire("patroni|b", "pg-9", false, Clock::now() + milliseconds(50)).ok());
+  {
+    auto creating = slots.Claim("patroni|a", "pg-1");
+    ASSERT_TRUE(creating.has_value());
+    EXPECT_FALSE(slots.Acquire("patroni|a", "pg-2", false, Clock::now() + milliseconds(100)).ok());
+  }
+  // The new member is healthy: the hold ends and the next member goes.
+  EXPECT_TRUE(slots.Acquire("patroni|a", "pg-2", false, Clock::now() + milliseconds(50)).ok());
+}
+
+TEST(ClusterSlots, AParkNobodyClaimsIsReleased) {
+  ClusterSlots slots(milliseconds(0));
+  auto deleting = slots.Acquire("etcd|one", "etcd-3", false, kFar());
+  ASSERT_TRUE(deleting.ok());
+  slots.Park(std::move(*deleting), "etcd-3", milliseconds(150));
+  const auto started = Clock::now();
+  auto next = slots.Acquire("etcd|one", "etcd-1", false, kFar());
+  EXPECT_TRUE(next.ok());
+  EXPECT_GE(Clock::now() - started, milliseconds(100));
+  EXPECT_FALSE(slots.Claim("etcd|one", "etcd-3").has_value());  // too late: etcd-1 has it
+}
+
+TEST(ClusterSlots, ParkingAnEmptyHoldKeepsNothing) {
+  ClusterSlots slots(milliseconds(0));
+  slots.Park(ClusterSlots::Hold(), "pg-1", std::chrono::minutes(1));
+  EXPECT_TRUE(slots.Acquire("patroni|a", "pg-2", false, Clock::now() + milliseconds(50)).ok());
+  EXPECT_FALSE(slots.Claim("patroni|a", "pg-1").has_value());
+}
+
 }  // namespace
 }  // namespace pgha::rolling

@@ -72,6 +72,7 @@ def etcd(report):
     code, out, err = run(base + ["member", "list"], env)
     members = json.loads(out).get("members", []) if code == 0 else []
     report["voting_members"] = sum(1 for m in members if not m.get("isLearner"))
+    report["member_names"] = sorted(m.get("name", "") for m in members)
     code, out, err = run(base + ["endpoint", "health", "--cluster"], env, timeout=20)
     try:
         everyone = json.loads(out or "[]")
@@ -120,6 +121,7 @@ def patroni(report):
     report["timeline"] = me.get("timeline")
     report["pending_restart"] = bool(me.get("pending_restart"))
     report["members"] = len(members)
+    report["member_names"] = sorted(members)
     max_lag = (config or {}).get("maximum_lag_on_failover", 1048576)
     leaders = [m for m in members.values() if m["role"] in ("leader", "standby_leader") and m.get("state") == "running"]
     report["cluster_healthy"] = len(leaders) == 1 and all(

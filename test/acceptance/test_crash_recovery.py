@@ -24,7 +24,7 @@ CREATE_POINTS = ["volume.upload_partial", "create.seed_uploaded", "create.define
                  "create.finished"]
 UPDATE_POINTS = ["update.holding_turn", "volume.upload_partial", "seed.uploaded", "seed.switched"]
 REBOOT_POINTS = ["update.stopped_for_restart"]
-RESIZE_POINTS = ["update.stopped_for_resize"]
+RESIZE_POINTS = ["update.stopped_for_redefinition"]
 DELETE_POINTS = ["delete.stopped", "delete.seed_deleted"]
 
 

@@ -239,9 +239,12 @@ def test_disk_format_is_pinned_never_probed_from_what_the_guest_wrote(workspace,
     ws.copy_example("etcd-member")
     name = "pgha-example-etcd-1"
     data = "pgha-acc-data.raw"
-    virsh("vol-delete", "--pool", POOL, data, check=False)
-    virsh("vol-create-as", POOL, data, "8M", "--format", "raw")
+    other_data = "pgha-acc-data-2.raw"
+    for vol in (data, other_data):
+        virsh("vol-delete", "--pool", POOL, vol, check=False)
+        virsh("vol-create-as", POOL, vol, "8M", "--format", "raw")
     data_path = virsh("vol-path", "--pool", POOL, data).stdout.strip()
+    other_path = virsh("vol-path", "--pool", POOL, other_data).stdout.strip()
     secret = tmp_path / "host-secret"
     secret.write_text("a host file no guest may read\n")
     try:
@@ -273,6 +276,21 @@ def test_disk_format_is_pinned_never_probed_from_what_the_guest_wrote(workspace,
         ws.run("apply", "-auto-approve", "-input=false", *bigger)
         assert qemu_pid(name) != pid, "the new size needs a restart"
         attached_raw("resized")
+
+        # A new disk is also an in-place change: the same domain (same UUID) restarted on it.
+        uuid = virsh("domuuid", name).stdout.strip()
+        other = tf_vars(libvirt_env, data_volume_id=other_path, data_volume_format="raw", memory="320")
+        out = ws.run("plan", "-input=false", *other).stdout
+        assert "update in-place" in out and "must be replaced" not in out, out
+        pid = qemu_pid(name)
+        ws.run("apply", "-auto-approve", "-input=false", *other)
+        assert virsh("domuuid", name).stdout.strip() == uuid, "a new disk must not make a new domain"
+        assert qemu_pid(name) != pid, "a new disk needs a restart"
+        xml = virsh("dumpxml", name).stdout
+        assert other_path in xml and data_path not in xml, xml
+        assert "cloud-init" in xml, "the seed stays attached"
+        ws.run("apply", "-auto-approve", "-input=false", *bigger)
+        attached_raw("back on the first disk")
         # And a replacement (-replace) attaches it as raw again.
         ws.run("apply", "-auto-approve", "-input=false", *bigger, "-replace=pgha_etcd_member.etcd_1")
         attached_raw("replaced")
@@ -280,6 +298,7 @@ def test_disk_format_is_pinned_never_probed_from_what_the_guest_wrote(workspace,
         ws.run("destroy", "-auto-approve", "-input=false", *bigger)
     finally:
         virsh("vol-delete", "--pool", POOL, data, check=False)
+        virsh("vol-delete", "--pool", POOL, other_data, check=False)
 
 
 def test_provider_uri_names_the_hypervisor(workspace, libvirt_env):

@@ -583,7 +583,7 @@ def test_etcd_quorum_loss_never_yields_a_second_leader(services, durability_tabl
     # Two lost: etcd has no quorum. Patroni must not promote anyone; the leader demotes itself.
     etcd2.stop()
     primaries_seen = set()
-    deadline = time.monotonic() + 60  # ttl 30 + loop_wait 10 + retry_timeout 10, and a margin
+    deadline = time.monotonic() + 60  # several times ttl + loop_wait + retry_timeout (15 + 3 + 6)
     while time.monotonic() < deadline:
         for node in services.postgres:
             try:

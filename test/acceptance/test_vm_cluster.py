@@ -11,7 +11,10 @@ would, through the load balancer VM with sslmode=verify-full:
   - a live certificate rotation (new certificates for every PostgreSQL node) reaches PostgreSQL and
     the REST API without a reboot, a restart or a failover, while a writer sees no error;
   - replacing the leader's VM switches over to the synchronous standby first; no acknowledged row is lost;
-  - (full size, or PGHA_VM_POWER_OFF=1) the leader's VM powered off mid-stream loses no acknowledged row.
+  - (full size, or PGHA_VM_POWER_OFF=1) the leader's VM powered off mid-stream loses no acknowledged row;
+  - (full size, or PGHA_VM_DAY2=1) one apply rolls a restart-requiring parameter, another a new memory size,
+    through every PostgreSQL node: at most one node down at any sample, the leader last after a
+    switchover, no acknowledged row lost; `running = false` on the leader hands over first.
 `terraform destroy` must leave no domain and no seed behind.
 
 Size: PGHA_VM_CLUSTER=small (default, in CI: 1 etcd member, 2 PostgreSQL nodes, 1 load balancer)
@@ -338,6 +341,9 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
         # 3. (full size, or PGHA_VM_POWER_OFF=1) An unplanned loss: the leader's VM powered off.
         if SIZE == "full" or os.environ.get("PGHA_VM_POWER_OFF") == "1":
             power_off_leader(ca, report)
+        # 4. (full size, or PGHA_VM_DAY2=1) Rolling changes through terraform apply.
+        if SIZE == "full" or os.environ.get("PGHA_VM_DAY2") == "1":
+            rolling_changes(ws, ca, report)
     finally:
         memory.stop()
         report(f"tier B ({SIZE}) peak qemu RSS, all VMs", f"{memory.peak_kib / 1024:.0f} MiB")
@@ -346,6 +352,119 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
     for name in NAMES:
         assert domain_state(name) is None, f"{name} left behind"
     assert not [v for v in seed_volumes() if v.startswith(PREFIX)]
+
+
+class DownSampler:
+    """Samples every PostgreSQL node about once a second: how many did not answer at once."""
+
+    def __init__(self, ca):
+        self.ca, self.most_down, self.samples = ca, 0, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            down = [name for name, ip in POSTGRES.items()
+                    if query_one(ip, PASSWORD, self.ca, "SELECT 1", timeout=3) is None]
+            self.samples.append((time.monotonic(), down))
+            self.most_down = max(self.most_down, len(down))
+            self._stop.wait(1)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=60)
+        return self
+
+    def order(self):
+        """The nodes in the order they first went down."""
+        seen = []
+        for _, down in self.samples:
+            seen += [name for name in down if name not in seen]
+        return seen
+
+
+def rolling_step(ws, ca, report, what, first_id, tfvars, check):
+    """One apply of `tfvars` while the writer commits and every node is sampled: at most one node down at
+    any sample, the leader last (after a switchover), no acknowledged row lost."""
+    wait_for(lambda: healthy(ca), 600, f"a healthy cluster before {what}")
+    leader_ip = primary_ip(ca)
+    leader = next(name for name, ip in POSTGRES.items() if ip == leader_ip)
+    ws.write("day2.auto.tfvars.json", json.dumps(tfvars))
+    writer = Writer(LB, APP_PASSWORD, ca, first_id=first_id, user=APP_USER).start()
+    sampler = None
+    try:
+        wait_for(lambda: len(writer.acked) >= 50, 120, f"50 acknowledged rows before {what}")
+        started = time.monotonic()
+        sampler = DownSampler(ca)
+        ws.run("apply", "-auto-approve", "-input=false", timeout=3600)
+        took = time.monotonic() - started
+        wait_for(lambda: healthy(ca), 600, f"a healthy cluster after {what}")
+        acked_now = len(writer.acked)
+        wait_for(lambda: len(writer.acked) >= acked_now + 50, 300, "50 more acknowledged rows")
+    finally:
+        if sampler:
+            sampler.stop()
+        writer.stop()
+    check()
+    acked = set(writer.acked)
+    lost = {ip: len(acked - present_ids(ip, PASSWORD, ca, acked)) for ip in POSTGRES.values()}
+    order = sampler.order()
+    report(f"tier B ({SIZE}) {what}",
+           f"apply {took:.0f} s, at most {sampler.most_down} node(s) down at once, went down in order {order} "
+           f"(leader before: {leader}, after: {primary_ip(ca)}), largest gap between commits "
+           f"{largest_gap(writer, started):.0f} s, {len(acked)} acked, lost per node {lost}, "
+           f"{len(writer.unknown)} unknown outcome")
+    assert sampler.most_down <= 1, f"two nodes down at once: {[d for _, d in sampler.samples if len(d) > 1][:3]}"
+    assert not any(lost.values()), f"acknowledged rows missing: {lost}"
+    return leader, order
+
+
+def rolling_changes(ws, ca, report):
+    """A restart-requiring parameter, then a new memory size for every PostgreSQL node, each in one apply;
+    then `running = false` on the leader."""
+    params = {"max_connections": "120", "wal_keep_size": "256MB"}
+
+    before = {name: postmaster_start(ip, ca) for name, ip in POSTGRES.items()}
+    pids = qemu_pids()
+    started = {}
+
+    def restarted_with_parameter():
+        for name, ip in POSTGRES.items():
+            assert query_one(ip, PASSWORD, ca, "SHOW max_connections") == ("120",), name
+            assert query_one(ip, PASSWORD, ca, "SELECT count(*) FROM pg_settings WHERE pending_restart") == (0,), name
+            started[name] = postmaster_start(ip, ca)
+            assert started[name] != before[name], f"{name}'s PostgreSQL did not restart"
+            assert qemu_pids()[name] == pids[name], f"{name}'s VM restarted for a parameter"
+    leader, _ = rolling_step(ws, ca, report, "restart-requiring parameter (max_connections) rolled live",
+                             3_000_000, {"postgres_params": params}, restarted_with_parameter)
+    # PostgreSQL restarted on every node (VMs untouched), the leader's last (it restarted as a replica
+    # after handing over). The start times are the nodes' own clocks, which chrony keeps in step.
+    assert max(started, key=started.get) == leader, f"the leader {leader} did not restart last: {started}"
+
+    def resized():
+        for name in POSTGRES:
+            assert "<memory unit='KiB'>1179648</memory>" in virsh("dumpxml", name).stdout, name
+    leader, order = rolling_step(ws, ca, report, "new memory for every PostgreSQL node, one apply",
+                                 4_000_000, {"postgres_params": params, "postgres_memory": 1152}, resized)
+    assert sorted(order) == sorted(POSTGRES) and order[-1] == leader, (leader, order)
+
+    # running = false on the leader: it hands over before it stops (with two nodes, strict synchronous
+    # replication then takes no commit until it is back, so no writer here).
+    wait_for(lambda: healthy(ca), 600, "a healthy cluster before stopping the leader")
+    leader_ip = primary_ip(ca)
+    leader = next(name for name, ip in POSTGRES.items() if ip == leader_ip)
+    ws.write("day2.auto.tfvars.json", json.dumps({"postgres_params": params, "postgres_memory": 1152,
+                                                  "stopped_postgres_nodes": [leader]}))
+    ws.run("apply", "-auto-approve", "-input=false", timeout=1800)
+    assert domain_state(leader) == "shut off", domain_state(leader)
+    others = [ip for ip in POSTGRES.values() if ip != leader_ip]
+    promoted = [ip for ip in others if query_one(ip, PASSWORD, ca, "SELECT pg_is_in_recovery()") == (False,)]
+    assert len(promoted) == 1, f"no survivor leads after {leader} stopped: {promoted}"
+    ws.write("day2.auto.tfvars.json", json.dumps({"postgres_params": params, "postgres_memory": 1152}))
+    ws.run("apply", "-auto-approve", "-input=false", timeout=1800)
+    wait_for(lambda: healthy(ca), 600, f"{leader} back as a replica")
+    report(f"tier B ({SIZE}) running = false on the leader", f"{leader} handed over to {promoted[0]} before it stopped")
 
 
 def power_off_leader(ca, report):
