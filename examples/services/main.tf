@@ -17,6 +17,10 @@ variable "password" {
 
 locals {
   etcd     = { etcd-1 = "10.216.0.11", etcd-2 = "10.216.0.12", etcd-3 = "10.216.0.13" }
+  # Members that join the running cluster later (pgha_etcd_membership, examples/etcd-membership),
+  # in the order they join: each one's initial cluster is the members before it and itself.
+  joining       = { etcd-4 = "10.216.0.14", etcd-5 = "10.216.0.15" }
+  joining_order = ["etcd-4", "etcd-5"]
   postgres = { pg-1 = "10.216.0.21", pg-2 = "10.216.0.22", pg-3 = "10.216.0.23" }
   lb_ip    = "10.216.0.30"
   # The test host on the bridge: it administers the cluster (creates the application user).
@@ -30,10 +34,10 @@ resource "pgha_certificate" "ca" {
 }
 
 resource "pgha_certificate" "server" {
-  for_each = merge(local.etcd, local.postgres)
+  for_each = merge(local.etcd, local.joining, local.postgres)
 
   # etcd members share one CN: their peer port admits only that name (tls.peer_allowed_cn).
-  common_name        = contains(keys(local.etcd), each.key) ? "etcd-member" : each.key
+  common_name        = contains(keys(merge(local.etcd, local.joining)), each.key) ? "etcd-member" : each.key
   dns_names          = [each.key, "localhost"]
   ip_addresses       = [each.value, local.lb_ip, "127.0.0.1"]
   allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
@@ -43,6 +47,14 @@ resource "pgha_certificate" "server" {
 
 resource "pgha_certificate" "patroni_etcd_client" {
   organization       = "pgha"
+  allowed_uses       = ["digital_signature", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+# etcd's root, by certificate (client_cert_auth): what membership changes need.
+resource "pgha_certificate" "etcd_root" {
+  common_name        = "root"
   allowed_uses       = ["digital_signature", "client_auth"]
   ca_cert_pem        = pgha_certificate.ca.cert_pem
   ca_private_key_pem = pgha_certificate.ca.private_key_pem
@@ -84,6 +96,35 @@ data "pgha_etcd_member_cloud_init" "etcd" {
     server_cert = pgha_certificate.server[each.key].chain_pem
     server_key  = pgha_certificate.server[each.key].private_key_pem
     # Only certificates named etcd-member speak Raft on the peer port.
+    peer_allowed_cn = "etcd-member"
+  }
+}
+
+data "pgha_etcd_member_cloud_init" "joining" {
+  for_each = local.joining
+
+  name                 = each.key
+  install_dependencies = false
+  node_exporter {
+    enabled = false
+  }
+  network_interface {
+    ip            = each.value
+    prefix_length = 24
+  }
+  etcd {
+    grpc_gateway_enabled = true
+  }
+  cluster {
+    is_initializing = false
+    initial_token   = "services"
+    initial_members = concat([for name, ip in local.etcd : { name = name, ip = ip }],
+      [for i, name in local.joining_order : { name = name, ip = local.joining[name] } if i <= index(local.joining_order, each.key)])
+  }
+  tls {
+    ca_cert         = pgha_certificate.ca.cert_pem
+    server_cert     = pgha_certificate.server[each.key].chain_pem
+    server_key      = pgha_certificate.server[each.key].private_key_pem
     peer_allowed_cn = "etcd-member"
   }
 }
@@ -164,5 +205,22 @@ output "patroni_etcd_client" {
   value = {
     cert = pgha_certificate.patroni_etcd_client.cert_pem
     key  = pgha_certificate.patroni_etcd_client.private_key_pem
+  }
+}
+
+output "joining_etcd" {
+  description = "Members that join later: address, peer URL and user-data, in joining order."
+  sensitive   = true
+  value = [for name in local.joining_order : {
+    name = name, ip = local.joining[name], role = "etcd", peer_url = "https://${local.joining[name]}:2380",
+    user_data = data.pgha_etcd_member_cloud_init.joining[name].user_data
+  }]
+}
+
+output "etcd_root" {
+  sensitive = true
+  value = {
+    cert = pgha_certificate.etcd_root.cert_pem
+    key  = pgha_certificate.etcd_root.private_key_pem
   }
 }

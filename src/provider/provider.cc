@@ -71,6 +71,7 @@ schema::PlannedChange Provider::PlanResourceChange(const std::string& type, cons
   if (r == nullptr) return change;
   if (proposed.IsNull()) {
     change.planned = Value::Null(r->schema().type);  // destroy
+    if (!prior.IsNull()) r->PlanDestroy(MakeContext(), prior, diags);
     return change;
   }
   // Validation runs again with the values known at plan time.

@@ -172,9 +172,11 @@ Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnost
   const auto started = Clock::now();
   const std::string what = pgha::StrCat("Cannot create the ", role_->noun(), " VM");
   // The second half of a replacement: a candidate again, and the turn its Delete kept.
+  std::optional<rolling::ClusterSlots::Presence> present;
   std::optional<rolling::ClusterSlots::Hold> hold;
   if (const std::string cluster = role_->ClusterKey(Reader(schema().block, planned)); !cluster.empty()) {
     const std::string name = Reader(schema().block, planned).String("name");
+    present.emplace(rolling::ClusterSlots::Process().Arrive(cluster, name));
     rolling::ClusterSlots::Process().MarkArriving(cluster, name);
     if (auto claimed = rolling::ClusterSlots::Process().Claim(cluster, name)) hold.emplace(std::move(*claimed));
   }
@@ -353,6 +355,11 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
   const Reader before(schema().block, prior);
   const Reader after(schema().block, planned);
   MachineRef ref = RefOf(before, ctx);
+  // Present in its cluster until the update is done: a leader's step waits for the others'.
+  std::optional<rolling::ClusterSlots::Presence> present;
+  if (const std::string cluster = role_->ClusterKey(after); !cluster.empty()) {
+    present.emplace(rolling::ClusterSlots::Process().Arrive(cluster, ref.name));
+  }
   const bool running = after.Bool("running");
   const bool was_running = before.Bool("running");
   const auto deadline = started + TimeoutOf(after, "update");
@@ -439,6 +446,8 @@ void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics
   const Reader reader(schema().block, state);
   const MachineRef ref = RefOf(reader, ctx);
   const std::string cluster = role_->ClusterKey(reader);
+  std::optional<rolling::ClusterSlots::Presence> present;
+  if (!cluster.empty()) present.emplace(rolling::ClusterSlots::Process().Arrive(cluster, ref.name));
   // While other members of the cluster stay (a replacement, or a member removed), this one goes in
   // its turn like any disruption: the others healthy first, a Patroni leader switched over first.
   // When the whole cluster goes (a destroy), nobody waits on members that are going too.

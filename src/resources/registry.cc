@@ -7,6 +7,7 @@
 #include "resources/certificate.h"
 #include "resources/cloud_init_data_source.h"
 #include "resources/etcd_member.h"
+#include "resources/etcd_membership.h"
 #include "resources/haproxy_lb.h"
 #include "resources/machine_resource.h"
 #include "resources/postgres_node.h"
@@ -37,6 +38,7 @@ absl::Status Bind(const std::vector<std::string>& names, std::map<std::string, F
 absl::StatusOr<Registry> Registry::Build(const schema::Catalog& catalog) {
   std::map<std::string, Factory<Resource>> resources = {
       {"pgha_certificate", [](const schema::Schema& s) { return std::make_shared<Certificate>(s); }},
+      {"pgha_etcd_membership", [](const schema::Schema& s) { return std::make_shared<EtcdMembership>(s); }},
   };
   std::map<std::string, Factory<DataSource>> data_sources;
   // Each role gives a resource and a data source rendering the same documents.

@@ -9,6 +9,8 @@ void Resource::ValidateConfig(const value::Value&, value::Diagnostics&) const {}
 void Resource::ModifyPlan(const Context&, const value::Value&, const value::Value&, schema::PlannedChange&,
                           value::Diagnostics&) const {}
 
+void Resource::PlanDestroy(const Context&, const value::Value&, value::Diagnostics&) const {}
+
 value::Value Resource::Update(const Context&, const value::Value&, const value::Value&,
                               value::Diagnostics& diags) const {
   diags.AddError(pgha::StrCat(schema_.name, " cannot be updated in place"),

@@ -25,6 +25,9 @@ class Resource {
   virtual void ModifyPlan(const Context& ctx, const value::Value& prior, const value::Value& config,
                           schema::PlannedChange& plan, value::Diagnostics& diags) const;
 
+  // Checks a planned destroy of `prior` (Terraform asks when the provider
+  // announces plan_destroy): an error stops the plan before anything changes.
+  virtual void PlanDestroy(const Context& ctx, const value::Value& prior, value::Diagnostics& diags) const;
   // Returns the new state; on failure, diagnostics and a null value (nothing was left behind).
   virtual value::Value Create(const Context& ctx, const value::Value& planned, value::Diagnostics& diags) const = 0;
   // Returns the refreshed state, or null when the object no longer exists.

@@ -17,6 +17,23 @@ ClusterSlots::Hold::~Hold() {
   if (slots_ != nullptr) slots_->Release(cluster_);
 }
 
+ClusterSlots::Presence::~Presence() {
+  if (slots_ != nullptr) slots_->Leave(cluster_, member_);
+}
+
+ClusterSlots::Presence ClusterSlots::Arrive(const std::string& cluster, const std::string& member) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++clusters_[cluster].present[member];
+  return Presence(this, cluster, member);
+}
+
+void ClusterSlots::Leave(const std::string& cluster, const std::string& member) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& present = clusters_[cluster].present;
+  if (--present[member] <= 0) present.erase(member);
+  changed_.notify_all();
+}
+
 void ClusterSlots::MarkLeaving(const std::string& cluster, const std::string& member) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& leaving = clusters_[cluster].leaving;
@@ -84,7 +101,10 @@ absl::StatusOr<ClusterSlots::Hold> ClusterSlots::Acquire(const std::string& clus
     const auto now = Clock::now();
     ExpireParkLocked(c, now);
     if (c.holder.empty()) {
-      const bool members_first = leader && (c.waiting_members > 0 || now - c.free_since < leader_settle_);
+      const bool others_present = std::any_of(c.present.begin(), c.present.end(),
+                                              [&](const auto& p) { return p.first != member && p.second > 0; });
+      const bool members_first =
+          leader && (c.waiting_members > 0 || others_present || now - c.free_since < leader_settle_);
       if (!members_first) {
         if (!leader) --c.waiting_members;
         c.holder = member;
@@ -99,7 +119,7 @@ absl::StatusOr<ClusterSlots::Hold> ClusterSlots::Acquire(const std::string& clus
     if (now >= deadline) {
       if (!leader) --c.waiting_members;
       return absl::DeadlineExceededError(pgha::StrCat(
-          "timed out waiting for its turn: ", c.holder.empty() ? std::string("other members of the cluster") : c.holder,
+          "timed out waiting for its turn: ", c.holder.empty() ? std::string("other members of the cluster (a leader goes last)") : c.holder,
           c.parked_for.empty() ? " was still being changed" : " was being replaced",
           " (pgha changes one member of a cluster at a time)"));
     }

@@ -44,6 +44,30 @@ class ClusterSlots {
     std::string cluster_;
   };
 
+  // A member whose create, update or delete is under way in this process:
+  // while another member of its cluster is present, a leader's step waits,
+  // so that within one apply the leader goes last even when the other
+  // members reach their own steps minutes later (files to write, services to
+  // reload, a health wait first). Leaves when the token ends.
+  class Presence {
+   public:
+    Presence() = default;
+    Presence(Presence&& other) noexcept
+        : slots_(other.slots_), cluster_(std::move(other.cluster_)), member_(std::move(other.member_)) {
+      other.slots_ = nullptr;
+    }
+    Presence& operator=(Presence&&) = delete;
+    ~Presence();
+
+   private:
+    friend class ClusterSlots;
+    Presence(ClusterSlots* slots, std::string cluster, std::string member)
+        : slots_(slots), cluster_(std::move(cluster)), member_(std::move(member)) {}
+    ClusterSlots* slots_ = nullptr;
+    std::string cluster_, member_;
+  };
+  Presence Arrive(const std::string& cluster, const std::string& member);
+
   // Members of a cluster that this process is deleting (a destroy or a
   // replacement): a switchover never hands over to one of them.
   void MarkLeaving(const std::string& cluster, const std::string& member);
@@ -72,10 +96,12 @@ class ClusterSlots {
     int waiting_members = 0;
     std::chrono::steady_clock::time_point free_since;
     std::vector<std::string> leaving;
+    std::map<std::string, int> present;  // member -> operations under way
     std::string parked_for;  // non-empty: the holder is gone, its slot kept for this member's return
     std::chrono::steady_clock::time_point parked_until;
   };
   void Release(const std::string& cluster);
+  void Leave(const std::string& cluster, const std::string& member);
   // Lets go of a park nobody claimed in time. Called with mu_ held.
   void ExpireParkLocked(Cluster& c, std::chrono::steady_clock::time_point now);
 

@@ -1,6 +1,7 @@
 #include "rolling/slots.h"
 
 #include <atomic>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -149,6 +150,22 @@ TEST(ClusterSlots, ParkingAnEmptyHoldKeepsNothing) {
   slots.Park(ClusterSlots::Hold(), "pg-1", std::chrono::minutes(1));
   EXPECT_TRUE(slots.Acquire("patroni|a", "pg-2", false, Clock::now() + milliseconds(50)).ok());
   EXPECT_FALSE(slots.Claim("patroni|a", "pg-1").has_value());
+}
+
+TEST(ClusterSlots, ALeaderWaitsWhileAnotherMemberIsStillBeingChanged) {
+  ClusterSlots slots(milliseconds(0));
+  std::atomic<bool> member_done{false};
+  std::optional<ClusterSlots::Presence> replica(slots.Arrive("patroni|a", "pg-2"));
+  auto self = slots.Arrive("patroni|a", "pg-1");  // the leader's own presence never holds it back
+  std::thread replica_work([&] {
+    std::this_thread::sleep_for(milliseconds(300));  // files, reloads, then no step after all
+    member_done = true;
+    replica.reset();
+  });
+  auto leader = slots.Acquire("patroni|a", "pg-1", true, kFar());
+  EXPECT_TRUE(leader.ok());
+  EXPECT_TRUE(member_done.load()) << "the leader went before the other member was done";
+  replica_work.join();
 }
 
 }  // namespace

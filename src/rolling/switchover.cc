@@ -25,6 +25,8 @@ absl::StatusOr<SwitchoverOutcome> SwitchoverFrom(agent::GuestAgent& leader, std:
     o.kind = SwitchoverOutcome::Kind::kNotLeader;
   } else if (result == "alone") {
     o.kind = SwitchoverOutcome::Kind::kAlone;
+  } else if (result == "not_serving") {
+    o.kind = SwitchoverOutcome::Kind::kNotServing;
   } else {
     return absl::FailedPreconditionError(pgha::StrCat("the switchover from ", leader.channel().Describe(),
                                                       " failed: ", j.value("reason", std::string("no reason given"))));

@@ -18,6 +18,7 @@ struct SwitchoverOutcome {
     kSwitched,   // `to` leads now
     kNotLeader,  // this node did not lead: nothing to do
     kAlone,      // no other member runs: nothing to switch to
+    kNotServing, // this node's Patroni does not answer (never started, broken): it holds no leadership to hand over
   };
   Kind kind = Kind::kNotLeader;
   std::string to;

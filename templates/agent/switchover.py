@@ -42,11 +42,27 @@ def main():
             return json.load(r)
 
     def members():
-        return {m["name"]: m for m in get("/cluster").get("members", []) if m["name"] not in LEAVING or m["name"] == me}
+        # Patroni restarts its REST listener when a reload brings a new certificate: a refused
+        # connection for a moment is no answer yet.
+        until = time.monotonic() + 30
+        while True:
+            try:
+                cluster = get("/cluster")
+                break
+            except (OSError, ValueError):
+                if time.monotonic() > until:
+                    raise
+                time.sleep(1)
+        return {m["name"]: m for m in cluster.get("members", []) if m["name"] not in LEAVING or m["name"] == me}
 
     started = time.monotonic()
     deadline = started + WAIT
-    cluster = members()
+    try:
+        cluster = members()
+    except (OSError, ValueError) as error:
+        # Patroni here does not answer (never started, or broken): it cannot hand anything over.
+        # Should it hold the leader key, losing this node is the unplanned failover Patroni covers.
+        return {"result": "not_serving", "reason": str(error)[:300]}
     leader = next((n for n, m in cluster.items() if m["role"] == "leader"), None)
     if leader != me:
         return {"result": "not_leader", "leader": leader}

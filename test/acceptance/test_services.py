@@ -14,7 +14,10 @@ Then, in order (the module shares one cluster):
     (SIGKILL of every process in its namespace), and separately cut off the network; writes resume
     on a new leader and every acknowledged row is on every node;
   - losing one etcd member of three keeps the cluster writable; losing two never yields a second
-    leader.
+    leader;
+  - pgha_etcd_membership (examples/etcd-membership, real terraform) grows etcd from 3 members to 5
+    and back to 3 while a client writes keys and Patroni keeps its leader, and refuses a plan that
+    removes 2 of 3.
 Measured figures (bring-up, failover time and rows lost per run, peak memory) go to the report.
 """
 import base64
@@ -57,7 +60,11 @@ def rendered(tmp_path_factory, cli_config):
     (tls / "client.crt").write_text(client["cert"])
     (tls / "client.key").write_text(client["key"])
     os.chmod(tls / "client.key", 0o600)
-    return {"nodes": ws.output("nodes"), "tls": tls}
+    root = ws.output("etcd_root")
+    (tls / "root.crt").write_text(root["cert"])
+    (tls / "root.key").write_text(root["key"])
+    os.chmod(tls / "root.key", 0o600)
+    return {"nodes": ws.output("nodes"), "tls": tls, "joining": ws.output("joining_etcd")}
 
 
 class MemorySampler:
@@ -97,6 +104,7 @@ class Services:
     def __init__(self, cluster, rendered):
         self.cluster = cluster
         self.tls = rendered["tls"]
+        self.joining = rendered["joining"]
         self.postgres = [n for n in cluster.nodes.values() if n.role == "postgres"]
         self.etcd = [n for n in cluster.nodes.values() if n.role == "etcd"]
         self.context = ssl.create_default_context(cafile=str(self.tls / "ca.crt"))
@@ -395,6 +403,9 @@ def durability_run(services, report, mode, run):
             subprocess.run(["ip", "netns", "exec", old.ns, "ip", "link", "set", "eth0", "down"], check=True)
         wait_for(lambda: writer.acks_from(old.ip, fault), FAILOVER_TIMEOUT,
                  f"an acknowledged write on a new leader after the {mode} of {old.name}")
+        if mode == "kill" and run == 1:
+            # pgha deleting a node whose Patroni is dead: the switchover script says so and lets it go.
+            assert switchover(old)["result"] == "not_serving"
         outage = writer.acks_from(old.ip, fault)[0] - fault
         acked_after = len(writer.acked)
         wait_for(lambda: len(writer.acked) >= acked_after + 50, 60, "50 more acknowledged rows")
@@ -598,3 +609,130 @@ def test_etcd_quorum_loss_never_yields_a_second_leader(services, durability_tabl
     etcd2.start_unit("etcd")
     etcd3.start_unit("etcd")
     services.wait_ready(240, "the cluster recovered once etcd has its quorum back")
+
+
+ETCD_ENDPOINTS = [f"https://10.216.0.{i}:2379" for i in (11, 12, 13)]
+
+
+def etcdctl(services, *args, endpoints=ETCD_ENDPOINTS, timeout=20):
+    """etcdctl from this host as etcd's root (client certificate CN=root)."""
+    tls = services.tls
+    return subprocess.run(["etcdctl", f"--endpoints={','.join(endpoints)}", f"--cacert={tls / 'ca.crt'}",
+                           f"--cert={tls / 'root.crt'}", f"--key={tls / 'root.key'}", "--command-timeout=5s",
+                           *args], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, ETCDCTL_API="3"))
+
+
+def etcd_members(services):
+    out = etcdctl(services, "member", "list", "-w", "json")
+    return json.loads(out.stdout).get("members", []) if out.returncode == 0 else None
+
+
+class KeyWriter:
+    """Puts numbered keys into etcd (as root, through the original members) until stopped."""
+
+    def __init__(self, services):
+        self.services, self.acked, self.failures = services, [], []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    def _run(self):
+        n = 0
+        while not self._stop.is_set():
+            n += 1
+            out = etcdctl(self.services, "put", f"/pgha-membership/{n:06d}", str(n))
+            (self.acked if out.returncode == 0 else self.failures).append((time.monotonic(), n))
+            self._stop.wait(0.1)
+
+    def longest_failure_run(self):
+        """Seconds from the first to the last failure of the longest unbroken run of failures."""
+        events = sorted([(t, True) for t, _ in self.acked] + [(t, False) for t, _ in self.failures])
+        longest, start = 0.0, None
+        for t, ok in events:
+            if ok:
+                start = None
+            else:
+                start = t if start is None else start
+                longest = max(longest, t - start)
+        return longest
+
+
+def test_etcd_membership_grows_to_five_and_back_to_three_while_patroni_keeps_its_leader(
+        services, cli_config, tmp_path, report):
+    services.wait_ready(240, "a healthy cluster before changing etcd's membership")
+    wait_for(lambda: (etcd_members(services) or []) and len(etcd_members(services)) == 3, 60, "three etcd members")
+    ws = Workspace(tmp_path, CLIENTS[0][1], cli_config)
+    ws.copy_example("etcd-membership")
+    tls = services.tls
+    base = {"endpoints": ETCD_ENDPOINTS, "ca_cert": (tls / "ca.crt").read_text(),
+            "root_cert": (tls / "root.crt").read_text(), "root_key": (tls / "root.key").read_text()}
+
+    def apply(members, expect=0):
+        ws.write("members.auto.tfvars.json", json.dumps({**base, "members": members}))
+        return ws.run("apply", "-auto-approve", "-input=false", expect=expect, timeout=900)
+
+    ws.run("init", "-input=false")
+    leader = services.leader()["name"]
+    writer = KeyWriter(services).start()
+    timings = {}
+    try:
+        # Grow, one member per apply: each joins as a learner, its etcd starts with the membership it
+        # finds (rendered by pgha_etcd_member_cloud_init), and pgha promotes it once in sync.
+        members = {}
+        for node in services.joining:
+            members[node["name"]] = node["peer_url"]
+            started = time.monotonic()
+            result = {}
+            applying = threading.Thread(target=lambda m=dict(members): result.setdefault("proc", apply(m, None)))
+            applying.start()
+            wait_for(lambda: any(node["peer_url"] in m.get("peerURLs", []) and m.get("isLearner")
+                                 for m in etcd_members(services) or []), 120, f"{node['name']} added as a learner")
+            services.cluster.add(node["name"], node["ip"], node["user_data"], "etcd")
+            services.cluster.nodes[node["name"]].provision()
+            applying.join(timeout=900)
+            proc = result.get("proc")
+            assert proc is not None and proc.returncode == 0, proc and (proc.stdout[-3000:] + proc.stderr[-3000:])
+            timings[f"grow to {len(members) + 3}"] = time.monotonic() - started
+            listed = etcd_members(services)
+            assert len(listed) == len(members) + 3 and not any(m.get("isLearner") for m in listed), listed
+        state = {r["index_key"]: r["attributes"] for res in ws.state()["resources"] for r in res["instances"]}
+        assert all(not a["is_learner"] and a["member_id"] for a in state.values()), state
+        health = etcdctl(services, "endpoint", "health", "--cluster")
+        assert health.returncode == 0, health.stdout + health.stderr
+
+        # Shrink back to three in one apply: pgha removes them one at a time (5 -> 4 -> 3 keeps a quorum).
+        started = time.monotonic()
+        apply({})
+        timings["shrink to 3"] = time.monotonic() - started
+        listed = etcd_members(services)
+        assert sorted(m["name"] for m in listed) == ["etcd-1", "etcd-2", "etcd-3"], listed
+        time.sleep(2)
+    finally:
+        writer.stop()
+    assert services.leader()["name"] == leader, "Patroni's leader changed while etcd's membership did"
+    keys = etcdctl(services, "get", "--prefix", "/pgha-membership/", "--keys-only", timeout=60).stdout.split()
+    missing = {n for _, n in writer.acked} - {int(k.rsplit("/", 1)[1]) for k in keys}
+    report("tier A etcd membership 3 -> 5 -> 3 (pgha_etcd_membership)",
+           ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
+           + f"; {len(writer.acked)} keys written, {len(writer.failures)} failed puts "
+           f"(longest run {writer.longest_failure_run():.1f} s), {len(missing)} missing, Patroni leader {leader} kept")
+    assert not missing, sorted(missing)[:20]
+    assert writer.longest_failure_run() <= 5.0, writer.failures[:10]
+
+    # Two of three in one plan: refused before anything changes. The resources adopt members that are
+    # there already (an apply that changes nothing in etcd), then a destroy plan would remove both.
+    apply({"etcd-2": "https://10.216.0.12:2380", "etcd-3": "https://10.216.0.13:2380"})
+    assert len(etcd_members(services)) == 3
+    refused = ws.run("plan", "-destroy", "-input=false", expect=1)
+    said = " ".join(refused.stderr.split())  # Terraform wraps long diagnostics
+    assert "Removal would break etcd's quorum" in said and "separate applies" in said, refused.stderr
+    assert len(etcd_members(services)) == 3
+    ws.run("state", "rm", 'pgha_etcd_membership.member["etcd-2"]', 'pgha_etcd_membership.member["etcd-3"]')

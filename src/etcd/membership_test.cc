@@ -1,0 +1,140 @@
+#include "etcd/membership.h"
+
+#include "gtest/gtest.h"
+#include "support/real_etcd.h"
+
+namespace pgha::etcd {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+const auto kSoon = [] { return Clock::now() + std::chrono::seconds(60); };
+
+class MembershipTest : public testing::RealEtcdTest {
+ protected:
+  std::vector<std::string> Endpoints(int n) const {
+    std::vector<std::string> out;
+    for (int i = 1; i <= n; ++i) out.push_back(ClientUrl(i));
+    return out;
+  }
+  int Voters(Client& client) {
+    auto members = client.MemberList();
+    EXPECT_TRUE(members.ok()) << members.status();
+    int n = 0;
+    for (const auto& m : members.value_or(std::vector<Member>{})) n += m.learner ? 0 : 1;
+    return n;
+  }
+};
+
+TEST_F(MembershipTest, ANewMemberJoinsAsALearnerAndIsPromotedOnceInSync) {
+  StartCluster(3);
+  Client client = RootClient(Endpoints(3));
+  auto added = JoinAsLearner(client, PeerUrl(4), kSoon(), nullptr);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_TRUE(added->member.learner);
+  EXPECT_TRUE(added->member.name.empty());  // not started yet
+  // A retry (a crash after MemberAdd) finds it instead of adding it twice.
+  auto again = JoinAsLearner(client, PeerUrl(4), kSoon(), nullptr);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->member.id, added->member.id);
+  EXPECT_EQ(again->members.size(), 4u);
+
+  // Not started: the promotion waits, and says why when its time is up.
+  auto early = PromoteWhenInSync(client, PeerUrl(4), Clock::now() + std::chrono::seconds(2), nullptr);
+  EXPECT_EQ(early.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(early.message().find("initial-cluster-state `existing`"), std::string::npos) << early;
+
+  const std::string initial = InitialCluster(added->members, Name(4), PeerUrl(4));
+  EXPECT_NE(initial.find(Name(4) + "=" + PeerUrl(4)), std::string::npos) << initial;
+  EXPECT_NE(initial.find(Name(1) + "=" + PeerUrl(1)), std::string::npos) << initial;
+  StartMember(4, initial, "existing");
+  ASSERT_TRUE(PromoteWhenInSync(client, PeerUrl(4), kSoon(), nullptr).ok());
+  EXPECT_EQ(Voters(client), 4);
+  EXPECT_TRUE(PromoteWhenInSync(client, PeerUrl(4), kSoon(), nullptr).ok());  // a voter already: done
+}
+
+TEST_F(MembershipTest, TheLeaderLeavesAfterHandingOverAndTheRestKeepTheirQuorum) {
+  StartCluster(3);
+  Client client = RootClient(Endpoints(3), /*by_password=*/true);
+  auto status = client.Status(ClientUrl(1));
+  ASSERT_TRUE(status.ok()) << status.status();
+  auto members = client.MemberList();
+  ASSERT_TRUE(members.ok());
+  std::string leader_peer;
+  for (const auto& m : *members) {
+    if (m.id == status->leader) leader_peer = m.peer_urls.front();
+  }
+  ASSERT_FALSE(leader_peer.empty());
+  auto left = LeaveSafely(client, leader_peer, kSoon(), nullptr);
+  ASSERT_TRUE(left.ok()) << left.ToString();
+  EXPECT_EQ(Voters(client), 2);
+  // A new leader among the two that stayed, and they still take writes.
+  std::vector<std::string> staying;
+  for (int i = 1; i <= 3; ++i) {
+    if (PeerUrl(i) != leader_peer) staying.push_back(ClientUrl(i));
+  }
+  EXPECT_EQ(Etcdctl(staying, {"put", "after", "removal"}), 0);
+  // Gone already: a retry is fine.
+  EXPECT_TRUE(LeaveSafely(client, leader_peer, kSoon(), nullptr).ok());
+  // Two members left: removing one would leave one, under the quorum of two.
+  auto refused = LeaveSafely(client, PeerUrl(leader_peer == PeerUrl(1) ? 2 : 1), kSoon(), nullptr);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_EQ(Voters(client), 2);
+}
+
+TEST_F(MembershipTest, ARemovalThatNeedsADownMemberIsRefusedAndADeadLeaderIsRemoved) {
+  StartCluster(3);
+  Client client = RootClient(Endpoints(3));
+  // The leader dies: its peers elect another one.
+  auto status = client.Status(ClientUrl(1));
+  ASSERT_TRUE(status.ok()) << status.status();
+  auto members = client.MemberList();
+  ASSERT_TRUE(members.ok());
+  int dead = 0;
+  for (int i = 1; i <= 3; ++i) {
+    for (const auto& m : *members) {
+      if (m.id == status->leader && m.peer_urls.front() == PeerUrl(i)) dead = i;
+    }
+  }
+  ASSERT_NE(dead, 0);
+  Stop(Name(dead));
+  const int other = dead == 1 ? 2 : 1;
+  // Removing another member would leave one healthy voter of two.
+  auto refused = LeaveSafely(client, PeerUrl(other), kSoon(), nullptr);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_NE(refused.message().find("fewer than a quorum"), std::string::npos) << refused;
+  EXPECT_EQ(Voters(client), 3);
+  // Removing the dead leader itself keeps the two healthy ones (once they have a new leader).
+  auto removed = LeaveSafely(client, PeerUrl(dead), kSoon(), nullptr);
+  EXPECT_TRUE(removed.ok()) << removed.ToString();
+  EXPECT_EQ(Voters(client), 2);
+}
+
+TEST(CheckRemovals, NeverHalfOrMoreOfTheVotersAtOnce) {
+  auto cluster = [](int voters, int learners) {
+    std::vector<Member> out;
+    for (int i = 1; i <= voters + learners; ++i) {
+      out.push_back({.id = static_cast<uint64_t>(i), .name = "m" + std::to_string(i),
+                     .peer_urls = {"https://m" + std::to_string(i) + ":2380"}, .learner = i > voters});
+    }
+    return out;
+  };
+  const auto url = [](int i) { return "https://m" + std::to_string(i) + ":2380"; };
+  EXPECT_TRUE(CheckRemovals(cluster(3, 0), {url(3)}).ok());
+  auto two_of_three = CheckRemovals(cluster(3, 0), {url(2), url(3)});
+  EXPECT_EQ(two_of_three.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(two_of_three.message().find("separate applies"), std::string::npos) << two_of_three;
+  EXPECT_TRUE(CheckRemovals(cluster(5, 0), {url(4), url(5)}).ok());  // 5 -> 3 keeps the quorum of 3
+  EXPECT_FALSE(CheckRemovals(cluster(2, 0), {url(2)}).ok());           // etcd: unsafe from two members
+  EXPECT_TRUE(CheckRemovals(cluster(2, 1), {url(3)}).ok());            // a learner never counts
+  EXPECT_TRUE(CheckRemovals(cluster(3, 0), {"https://gone:2380"}).ok());
+  EXPECT_NE(CheckRemovals(cluster(1, 0), {url(1)}).message().find("last member"), std::string::npos);
+}
+
+TEST(InitialCluster, ListsEveryMemberWithTheJoiningOneUnderItsName) {
+  std::vector<Member> members = {{.id = 1, .name = "a", .peer_urls = {"https://a:2380"}},
+                                 {.id = 2, .name = "", .peer_urls = {"https://d:2380"}, .learner = true}};
+  EXPECT_EQ(InitialCluster(members, "d", "https://d:2380"), "a=https://a:2380,d=https://d:2380");
+}
+
+}  // namespace
+}  // namespace pgha::etcd
