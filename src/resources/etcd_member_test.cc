@@ -74,6 +74,30 @@ TEST_F(EtcdMemberTest, ANewClusterWithoutAuthenticationIsRefusedUnlessChosen) {
   EXPECT_FALSE(Has(Errors("etcd-2", "null"), "authentication"));
 }
 
+// The plan-time rules of membership: one entry per member, and a joining member never
+// bootstraps (it finds a cluster whose authentication is on already).
+TEST_F(EtcdMemberTest, AMemberListWithDuplicatesAndAJoiningBootstrapAreRefusedAtTheirPaths) {
+  const std::string json = R"({"name": "etcd-4", "volume_id": "/v.qcow2", "cloud_init_volume_pool": "p",
+    "network_interface": [{"network_name": "n", "ip": "10.0.0.14", "prefix_length": 24}],
+    "cluster": {"is_initializing": false, "initial_token": "t", "initial_members": [
+      {"name": "etcd-1", "ip": "10.0.0.11"}, {"name": "etcd-1", "ip": "10.0.0.12"}, {"name": "etcd-3", "ip": "10.0.0.11"},
+      {"name": "etcd-4", "ip": "10.0.0.14"}]},
+    "authentication_bootstrap": {"bootstrap": true}})";
+  auto config = value::DecodeJsonText(json, resource_->schema().type);
+  ASSERT_TRUE(config.ok()) << config.status();
+  value::Diagnostics diags;
+  schema::ValidateConfig(resource_->schema().block, *config, diags);
+  resource_->ValidateConfig(*config, diags);
+  std::vector<std::string> errors;
+  for (const auto& d : diags.items()) errors.push_back(d.summary + " @ " + (d.path ? d.path->ToString() : ""));
+  EXPECT_TRUE(Has(errors, "Duplicate name in cluster.initial_members @ cluster.initial_members[1].name"))
+      << ::testing::PrintToString(errors);
+  EXPECT_TRUE(Has(errors, "Duplicate ip in cluster.initial_members @ cluster.initial_members[2].ip"))
+      << ::testing::PrintToString(errors);
+  EXPECT_TRUE(Has(errors, "Bootstrap on a new cluster only @ authentication_bootstrap.bootstrap"))
+      << ::testing::PrintToString(errors);
+}
+
 TEST_F(EtcdMemberTest, OnlyTheFirstMemberBootstraps) {
   EXPECT_TRUE(Has(Errors("etcd-2", R"({"bootstrap": true})"), "Only the first member bootstraps authentication"));
   EXPECT_TRUE(Has(Errors("etcd-1", R"({"bootstrap": true, "unauthenticated": true})"),
