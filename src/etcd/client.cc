@@ -100,28 +100,29 @@ absl::StatusOr<Client::Connection*> Client::Connect(const std::string& endpoint)
 }
 
 template <typename Call>
+absl::Status Client::OnEndpoint(const std::string& endpoint, const char* what, Call&& call) {
+  absl::Status last;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto c = Connect(endpoint);
+    if (!c.ok()) return c.status();
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + call_timeout_);
+    if (!(*c)->token.empty()) ctx.AddMetadata("token", (*c)->token);
+    last = FromGrpc(call(**c, ctx), endpoint, what);
+    // An expired simple token (etcd's --auth-token-ttl): log in again once.
+    if (attempt > 0 || last.message().find("invalid auth token") == absl::string_view::npos) break;
+    std::lock_guard<std::mutex> lock(mu_);
+    (*c)->token.clear();
+  }
+  return last;
+}
+
+template <typename Call>
 absl::Status Client::OnAnyEndpoint(const char* what, Call&& call) {
   if (endpoints_.empty()) return absl::InvalidArgumentError("no etcd endpoint to call");
   absl::Status last;
   for (const auto& endpoint : endpoints_) {
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      auto c = Connect(endpoint);
-      if (!c.ok()) {
-        last = c.status();
-        break;
-      }
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() + call_timeout_);
-      if (!(*c)->token.empty()) ctx.AddMetadata("token", (*c)->token);
-      last = FromGrpc(call(**c, ctx), endpoint, what);
-      // An expired simple token (etcd's --auth-token-ttl): log in again once.
-      if (last.message().find("invalid auth token") != absl::string_view::npos && attempt == 0) {
-        std::lock_guard<std::mutex> lock(mu_);
-        (*c)->token.clear();
-        continue;
-      }
-      break;
-    }
+    last = OnEndpoint(endpoint, what, call);
     if (last.ok() || !TryNext(last)) return last;
   }
   return last;
@@ -167,17 +168,11 @@ absl::Status Client::Remove(uint64_t id) {
 }
 
 absl::StatusOr<MemberStatus> Client::Status(const std::string& endpoint) {
-  auto c = Connect(endpoint);
-  if (!c.ok()) return c.status();
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + call_timeout_);
-  if (!(*c)->token.empty()) ctx.AddMetadata("token", (*c)->token);
   etcdserverpb::StatusResponse resp;
-  if (auto s = FromGrpc((*c)->maintenance->Status(&ctx, etcdserverpb::StatusRequest(), &resp), endpoint,
-                        "reading etcd's status");
-      !s.ok()) {
-    return s;
-  }
+  auto s = OnEndpoint(endpoint, "reading etcd's status", [&](Connection& c, grpc::ClientContext& ctx) {
+    return c.maintenance->Status(&ctx, etcdserverpb::StatusRequest(), &resp);
+  });
+  if (!s.ok()) return s;
   MemberStatus out;
   out.id = resp.header().member_id();
   out.leader = resp.leader();
@@ -189,15 +184,12 @@ absl::StatusOr<MemberStatus> Client::Status(const std::string& endpoint) {
 }
 
 absl::Status Client::MoveLeader(const std::string& leader_endpoint, uint64_t target) {
-  auto c = Connect(leader_endpoint);
-  if (!c.ok()) return c.status();
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + call_timeout_);
-  if (!(*c)->token.empty()) ctx.AddMetadata("token", (*c)->token);
   etcdserverpb::MoveLeaderRequest req;
   req.set_targetid(target);
   etcdserverpb::MoveLeaderResponse resp;
-  return FromGrpc((*c)->maintenance->MoveLeader(&ctx, req, &resp), leader_endpoint, "moving etcd's leadership");
+  return OnEndpoint(leader_endpoint, "moving etcd's leadership", [&](Connection& c, grpc::ClientContext& ctx) {
+    return c.maintenance->MoveLeader(&ctx, req, &resp);
+  });
 }
 
 }  // namespace pgha::etcd

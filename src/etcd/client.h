@@ -71,6 +71,10 @@ class Client {
   struct Connection;
   // The connection to `endpoint`, logged in if a password is set.
   absl::StatusOr<Connection*> Connect(const std::string& endpoint);
+  // One call at `endpoint`, logging in again once if etcd says the token expired.
+  template <typename Call>
+  absl::Status OnEndpoint(const std::string& endpoint, const char* what, Call&& call);
+  // The call at the first endpoint that answers.
   template <typename Call>
   absl::Status OnAnyEndpoint(const char* what, Call&& call);
 
