@@ -1,7 +1,10 @@
 #include "resources/etcd_member.h"
 
+#include <algorithm>
 
+#include "base/crash_point.h"
 #include "base/strings.h"
+#include "etcd/membership.h"
 #include "resources/cert_checks.h"
 #include "roles/etcd.h"
 #include "value/accessors.h"
@@ -17,8 +20,134 @@ using value::GetString;
 using value::Path;
 using value::Value;
 
+std::string ClientUrl(const std::string& ip) { return pgha::StrCat("https://", roles::HostPort(ip, 2379)); }
+std::string PeerUrl(const std::string& ip) { return pgha::StrCat("https://", roles::HostPort(ip, 2380)); }
+
+// etcd's `initial-cluster` for the members the user listed (a wholly known list).
+std::string InitialClusterOf(const Value& members) {
+  std::string out;
+  for (const Value& m : members.Elements()) {
+    out += pgha::StrCat(out.empty() ? "" : ",", GetString(m, "name"), "=", PeerUrl(GetString(m, "ip")));
+  }
+  return out;
+}
+
+// Membership changes need etcd's root: a root client certificate, or root's password.
+bool HasRootCredential(const schema::Reader& config) {
+  return config.Object("root_client").IsSet("cert_pem") || config.Object("authentication_bootstrap").IsSet("root_password");
+}
+
+constexpr const char* kNoRootCredential =
+    "Adding a member to a running etcd cluster and removing one need etcd's root role. Give a client certificate "
+    "whose common name is `root`, signed by the cluster's CA, in `root_client` (with "
+    "`etcd.client_cert_auth`, the default), or root's password in `authentication_bootstrap.root_password` (the "
+    "bootstrapping member's, with `etcd.client_cert_auth = false`).";
+
+// A client of the cluster at the members the user listed (`self` too, or not): the member's own
+// certificate opens the TLS connection unless a root one is given; a password logs in as root.
+etcd::Client ClientOf(const schema::Reader& config, bool self) {
+  etcd::Credentials c;
+  const schema::Reader tls = config.Object("tls");
+  c.ca_pem = tls.String("ca_cert");
+  const schema::Reader root = config.Object("root_client");
+  c.cert_pem = root.IsSet("cert_pem") ? root.String("cert_pem") : tls.String("server_cert");
+  c.key_pem = root.IsSet("cert_pem") ? root.String("key_pem") : tls.String("server_key");
+  if (const schema::Reader auth = config.Object("authentication_bootstrap"); auth.IsSet("root_password")) {
+    c.user = "root";
+    c.password = auth.String("root_password");
+  }
+  const std::string me = AdvertisedIp(config);
+  std::vector<std::string> endpoints;
+  for (const auto& m : config.Object("cluster").Objects("initial_members")) {
+    if (self || m.String("ip") != me) endpoints.push_back(ClientUrl(m.String("ip")));
+  }
+  return etcd::Client(std::move(endpoints), std::move(c));
+}
+
 class Etcd final : public Role {
  public:
+  bool KeepsMembership() const override { return true; }
+  std::vector<std::string> ListedMembers(const schema::Reader& state) const override {
+    std::vector<std::string> out;
+    for (const auto& m : state.Object("cluster").Objects("initial_members")) out.push_back(m.String("name"));
+    return out;
+  }
+  bool Joins(const schema::Reader& planned) const override {
+    return !planned.Object("cluster").Bool("is_initializing");
+  }
+
+  void PlanMembership(const Value& prior, Value& planned, Diagnostics& diags) const override {
+    if (!prior.IsNull() || !planned.type().attributes().contains("initial_cluster")) return;
+    const Value& initializing = Attr(Attr(planned, "cluster"), "is_initializing");
+    if (!initializing.IsKnown() || initializing.IsNull()) return;
+    if (initializing.AsBool()) {
+      // A new cluster: the members the user listed. Later plans keep it (a stable attribute).
+      const Value& members = Attr(Attr(planned, "cluster"), "initial_members");
+      if (members.IsWhollyKnown()) {
+        planned = planned.WithAttr("initial_cluster", Value::String(InitialClusterOf(members)));
+      }
+      return;
+    }
+    // A member joining: the running cluster gives its member list at apply time.
+    const Value& cert = Attr(Attr(planned, "root_client"), "cert_pem");
+    const Value& password = Attr(Attr(planned, "authentication_bootstrap"), "root_password");
+    if (cert.IsNull() && password.IsNull()) {  // unknown is not missing: it is known at apply
+      diags.AddError("No credential for etcd's root", kNoRootCredential, Path::Of("root_client"));
+    }
+  }
+
+  absl::StatusOr<Value> Join(const schema::Reader& planned, Deadline deadline, const Cancelled& cancelled) const override {
+    Value out = planned.value();
+    const schema::Reader cluster = planned.Object("cluster");
+    if (cluster.Bool("is_initializing")) {
+      return out.WithAttr("initial_cluster", Value::String(InitialClusterOf(Attr(cluster.value(), "initial_members"))));
+    }
+    if (!HasRootCredential(planned)) return absl::FailedPreconditionError(kNoRootCredential);
+    etcd::Client client = ClientOf(planned, /*self=*/false);
+    const std::string peer_url = PeerUrl(AdvertisedIp(planned));
+    auto added = etcd::JoinAsLearner(client, peer_url, deadline, cancelled);
+    if (!added.ok()) return added.status();
+    PGHA_CRASH_POINT("etcd_member.learner_added");
+    return out.WithAttr("initial_cluster",
+                        Value::String(etcd::InitialCluster(added->members, planned.String("name"), peer_url)));
+  }
+
+  absl::Status Admit(const schema::Reader& state, Deadline deadline, const Cancelled& cancelled) const override {
+    if (state.Object("cluster").Bool("is_initializing")) return absl::OkStatus();
+    etcd::Client client = ClientOf(state, /*self=*/false);
+    return etcd::PromoteWhenInSync(client, PeerUrl(AdvertisedIp(state)), deadline, cancelled);
+  }
+
+  absl::Status Leave(const schema::Reader& state, const std::vector<std::string>& leaving, Deadline deadline,
+                     const Cancelled& cancelled) const override {
+    etcd::Client client = ClientOf(state, /*self=*/true);
+    auto members = client.MemberList();
+    if (!members.ok()) return absl::UnavailableError(pgha::StrCat("no member answered: ", members.status().message()));
+    const std::string peer_url = PeerUrl(AdvertisedIp(state));
+    const auto me = etcd::FindByPeerUrl(*members, peer_url);
+    if (!me) return absl::OkStatus();  // gone already (a retry)
+    const bool everyone_leaves = std::all_of(members->begin(), members->end(), [&](const etcd::Member& m) {
+      return m.id == me->id || std::find(leaving.begin(), leaving.end(), m.name) != leaving.end();
+    });
+    if (everyone_leaves) return absl::OkStatus();  // the whole cluster goes: nothing to keep a quorum for
+    if (!HasRootCredential(state)) return absl::FailedPreconditionError(kNoRootCredential);
+    return etcd::LeaveSafely(client, peer_url, deadline, cancelled);
+  }
+
+  absl::Status CheckLeaving(const std::vector<std::string>& members,
+                            const std::vector<std::string>& leaving) const override {
+    const auto removing = static_cast<int>(std::count_if(members.begin(), members.end(), [&](const std::string& m) {
+      return std::find(leaving.begin(), leaving.end(), m) != leaving.end();
+    }));
+    const int voters = static_cast<int>(members.size());
+    const int quorum = voters / 2 + 1;
+    if (removing == voters || voters - removing >= quorum) return absl::OkStatus();  // all: a destroy
+    return absl::FailedPreconditionError(pgha::StrCat(
+        "this plan removes ", removing, " of the etcd cluster's ", voters, " members and keeps ", voters - removing,
+        ", fewer than its quorum of ", quorum, ". Remove them in separate applies, one at a time: each step keeps a "
+        "quorum. Nothing was changed"));
+  }
+
   std::string noun() const override { return "etcd member"; }
   health::Service service() const override { return health::Service::kEtcd; }
   roles::LiveEffect LiveEffect(const std::vector<std::string>& changed) const override {
@@ -162,6 +291,7 @@ class Etcd final : public Role {
     const schema::Reader cluster = config.Object("cluster");
     m.is_initializing = cluster.Bool("is_initializing");
     m.initial_token = cluster.String("initial_token");
+    if (config.Has("initial_cluster")) m.initial_cluster = config.String("initial_cluster");
     for (const auto& member : cluster.Objects("initial_members")) {
       m.initial_members.emplace_back(member.String("name"), member.String("ip"));
     }

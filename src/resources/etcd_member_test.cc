@@ -187,3 +187,24 @@ TEST_F(EtcdMemberTest, PeersAreAdmittedByOneSharedName) {
 
 }  // namespace
 }  // namespace pgha::resources
+
+namespace pgha::resources {
+namespace {
+
+// A plan may remove members only while a quorum stays; removing every member is a destroy.
+TEST(EtcdMemberLeaving, RemovalsKeepAQuorumUnlessTheWholeClusterGoes) {
+  const auto role = EtcdRole();
+  const std::vector<std::string> three = {"etcd-1", "etcd-2", "etcd-3"};
+  EXPECT_TRUE(role->CheckLeaving(three, {"etcd-2"}).ok());
+  EXPECT_TRUE(role->CheckLeaving(three, {"etcd-9"}).ok());  // not a member: nothing changes
+  const auto two = role->CheckLeaving(three, {"etcd-2", "etcd-3"});
+  EXPECT_FALSE(two.ok());
+  EXPECT_NE(two.message().find("removes 2 of the etcd cluster's 3 members"), std::string::npos) << two;
+  EXPECT_TRUE(role->CheckLeaving(three, three).ok());
+  const std::vector<std::string> five = {"a", "b", "c", "d", "e"};
+  EXPECT_TRUE(role->CheckLeaving(five, {"a", "b"}).ok());
+  EXPECT_FALSE(role->CheckLeaving(five, {"a", "b", "c"}).ok());
+}
+
+}  // namespace
+}  // namespace pgha::resources

@@ -1,8 +1,6 @@
 #include "resources/etcd_membership.h"
 
 #include <algorithm>
-#include <map>
-#include <mutex>
 
 #include "base/crash_point.h"
 #include "base/duration.h"
@@ -47,18 +45,6 @@ Clock::time_point DeadlineOf(const Reader& r, const char* which, std::chrono::mi
   return Clock::now() + std::chrono::duration_cast<Clock::duration>(d.value_or(fallback));
 }
 
-// The removals planned in this process (one plan), per cluster: a plan that removes too many
-// members at once is refused as a whole, before anything changes. Terraform starts a provider
-// process per walk; the expiry only guards a process that would serve several plans.
-struct PlannedRemovals {
-  std::mutex mu;
-  std::map<std::string, std::map<std::string, Clock::time_point>> by_cluster;  // peer URL -> when planned
-};
-PlannedRemovals& Removals() {
-  static auto* removals = new PlannedRemovals();
-  return *removals;
-}
-
 Value WithMember(Value state, const etcd::Member& m) {
   state = state.WithAttr("member_id", Value::String(etcd::HexId(m.id)));
   state = state.WithAttr("id", Value::String(etcd::HexId(m.id)));
@@ -86,16 +72,7 @@ void EtcdMembership::ValidateConfig(const Value& config, Diagnostics& diags) con
 
 void EtcdMembership::PlanDestroy(const Context&, const Value& prior, Diagnostics& diags) const {
   const Reader r(schema().block, prior);
-  std::vector<std::string> planned;
-  {
-    auto& removals = Removals();
-    std::lock_guard<std::mutex> lock(removals.mu);
-    auto& mine = removals.by_cluster[ClusterKey(r)];
-    const auto now = Clock::now();
-    std::erase_if(mine, [&](const auto& e) { return now - e.second > std::chrono::minutes(10); });
-    mine[r.String("peer_url")] = now;
-    for (const auto& [url, when] : mine) planned.push_back(url);
-  }
+  const std::vector<std::string> planned = rolling::ClusterSlots::Process().PlanLeaving(ClusterKey(r), r.String("peer_url"));
   etcd::Client client = ClientFor(r);
   auto members = client.MemberList();
   if (!members.ok()) {

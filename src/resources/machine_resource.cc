@@ -142,6 +142,7 @@ void MachineResource::ModifyPlan(const Context&, const Value& prior, const Value
   if (plan.planned.IsNull()) return;
   PlanVmDefaults(config, plan.planned);
   Value& planned = plan.planned;
+  role_->PlanMembership(prior, planned, diags);
   if (!InputsKnown(planned)) {
     // Some input comes from a resource not applied yet: the documents are known after apply.
     if (prior.IsNull() || !(planned == prior)) {
@@ -161,6 +162,31 @@ void MachineResource::ModifyPlan(const Context&, const Value& prior, const Value
   planned = planned.WithAttr("user_data_digest", Value::String(docs->digest));
 }
 
+// A plan that destroys members of a cluster with a member list of its own must keep its quorum:
+// refused here, before anything changes, when the member's own view of the cluster says it would
+// not. A plan that destroys every member (a destroy) is fine.
+void MachineResource::PlanDestroy(const Context& ctx, const Value& prior, Diagnostics& diags) const {
+  if (!role_->KeepsMembership()) return;
+  const Reader r(schema().block, prior);
+  const std::string cluster = role_->ClusterKey(r);
+  if (cluster.empty() || !r.Bool("running")) return;
+  const MachineRef ref = RefOf(r, ctx);
+  auto& slots = rolling::ClusterSlots::Process();
+  slots.PlanLeaving(cluster, ref.name);
+  const auto seen = ProbeOnce(ref, role_->service());
+  if (!seen || seen->member_names.empty()) return;  // no view now: Delete checks again (Leave)
+  // The destroys of one plan arrive together; give the others a moment to be counted.
+  absl::Status keeps;
+  for (int i = 0; i < 12; ++i) {
+    keeps = role_->CheckLeaving(seen->member_names, slots.PlanLeaving(cluster, ref.name));
+    if (keeps.ok() || ctx.cancel.WaitFor(std::chrono::milliseconds(250))) break;
+  }
+  if (!keeps.ok()) {
+    diags.AddError(pgha::StrCat("Destroying ", ref.name, " would cost its cluster its quorum"),
+                   std::string(keeps.message()), value::Path::Of("name"));
+  }
+}
+
 absl::StatusOr<libvirt::DomainSpec> MachineResource::DomainFor(const Reader& config, const Context& ctx) const {
   auto machine = PrepareMachine(config, ctx);
   if (!machine.ok()) return machine.status();
@@ -168,26 +194,57 @@ absl::StatusOr<libvirt::DomainSpec> MachineResource::DomainFor(const Reader& con
   return machine->domain;
 }
 
-Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnostics& diags) const {
+Value MachineResource::Create(const Context& ctx, const Value& planned_config, Diagnostics& diags) const {
   const auto started = Clock::now();
+  const auto deadline = started + TimeoutOf(Reader(schema().block, planned_config), "create");
+  const auto cancelled = [&ctx] { return ctx.cancel.cancelled(); };
   const std::string what = pgha::StrCat("Cannot create the ", role_->noun(), " VM");
   // The second half of a replacement: a candidate again, and the turn its Delete kept.
   std::optional<rolling::ClusterSlots::Presence> present;
   std::optional<rolling::ClusterSlots::Hold> hold;
-  if (const std::string cluster = role_->ClusterKey(Reader(schema().block, planned)); !cluster.empty()) {
-    const std::string name = Reader(schema().block, planned).String("name");
+  const Reader config(schema().block, planned_config);
+  if (const std::string cluster = role_->ClusterKey(config); !cluster.empty()) {
+    const std::string name = config.String("name");
     present.emplace(rolling::ClusterSlots::Process().Arrive(cluster, name));
     rolling::ClusterSlots::Process().MarkArriving(cluster, name);
     if (auto claimed = rolling::ClusterSlots::Process().Claim(cluster, name)) hold.emplace(std::move(*claimed));
+    // A member joining a running cluster changes its membership: in the cluster's turn, one at a time.
+    if (!hold && role_->Joins(config)) {
+      auto held = rolling::ClusterSlots::Process().Acquire(cluster, name, false, deadline, cancelled);
+      if (!held.ok()) {
+        diags.AddError(what, pgha::StrCat("Nothing was changed: ", held.status().message()));
+        return Value::Null(schema().type);
+      }
+      hold.emplace(std::move(*held));
+    }
   }
+  // A member of a running cluster is added to it first: its documents name the members it finds.
+  auto joined = role_->Join(config, deadline, cancelled);
+  if (!joined.ok()) {
+    diags.AddError(what, pgha::StrCat("Nothing was created: joining the cluster failed: ", joined.status().message()));
+    return Value::Null(schema().type);
+  }
+  const Value& planned = *joined;
+  const Reader member(schema().block, planned);
+  // Whatever fails before the VM exists takes the member out of the cluster again.
+  const auto leave = [&] {
+    if (!role_->Joins(member)) return;
+    if (auto left = role_->Leave(member, {}, Clock::now() + std::chrono::minutes(2), cancelled); !left.ok()) {
+      diags.AddWarning(pgha::StrCat(member.String("name"), " may still be listed as a member"),
+                       pgha::StrCat("Taking it out of its cluster again failed: ", left.message(),
+                                    ". The next apply that creates it finds it there and goes on."));
+    }
+  };
   auto docs = Render(planned);
   if (!docs.ok()) {
     diags.AddError(what, pgha::StrCat("rendering cloud-init failed: ", docs.status().message()));
+    leave();
     return Value::Null(schema().type);
   }
-  auto machine = PrepareMachine(Reader(schema().block, planned), ctx);
+  auto machine = PrepareMachine(member, ctx);
   if (!machine.ok()) {
     diags.AddError(what, std::string(machine.status().message()));
+    leave();
     return Value::Null(schema().type);
   }
   machine->seed = docs->seed;
@@ -195,9 +252,19 @@ Value MachineResource::Create(const Context& ctx, const Value& planned, Diagnost
   auto state = CreateMachine(*machine, ctx.cancel);
   if (!state.ok()) {
     diags.AddError(what, std::string(state.status().message()));
+    leave();
     return Value::Null(schema().type);
   }
-  return AwaitHealthy(ctx, WithMachineState(planned, *state, *docs), "create", started, what, diags);
+  Value created = WithMachineState(planned, *state, *docs);
+  if (member.Bool("running")) {
+    if (auto admitted = role_->Admit(member, deadline, cancelled); !admitted.ok()) {
+      // The VM stays in the state (tainted): the next apply replaces it, which takes it out first.
+      diags.AddError(what, pgha::StrCat("The VM ", member.String("name"), " runs but did not become a full member: ",
+                                        admitted.message(), "\nThe VM stays in Terraform's state (tainted)."));
+      return WithHealth(created, std::nullopt);
+    }
+  }
+  return AwaitHealthy(ctx, created, "create", started, what, diags);
 }
 
 Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics& diags) const {
@@ -452,17 +519,23 @@ void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics
   // its turn like any disruption: the others healthy first, a Patroni leader switched over first.
   // When the whole cluster goes (a destroy), nobody waits on members that are going too.
   std::optional<rolling::ClusterSlots::Hold> hold;
-  if (!cluster.empty() && reader.Bool("running")) {
+  const auto deadline = started + TimeoutOf(reader, "delete");
+  const auto cancelled = [&ctx] { return ctx.cancel.cancelled(); };
+  std::vector<std::string> leaving;
+  bool others_stay = false;
+  if (!cluster.empty() && (reader.Bool("running") || role_->KeepsMembership())) {
     auto& slots = rolling::ClusterSlots::Process();
     slots.MarkLeaving(cluster, ref.name);
     ctx.cancel.WaitFor(std::chrono::seconds(2));  // deletes of one apply arrive together
+    leaving = slots.Leaving(cluster);
+  }
+  if (!cluster.empty() && reader.Bool("running")) {
     const auto seen = ProbeOnce(ref, role_->service());
-    const auto leaving = slots.Leaving(cluster);
-    const bool others_stay = seen && std::any_of(seen->member_names.begin(), seen->member_names.end(), [&](const auto& m) {
+    others_stay = seen && std::any_of(seen->member_names.begin(), seen->member_names.end(), [&](const auto& m) {
       return std::find(leaving.begin(), leaving.end(), m) == leaving.end();
     });
     if (others_stay) {
-      auto held = PrepareDisruption(ctx, reader, ref, started + TimeoutOf(reader, "delete"));
+      auto held = PrepareDisruption(ctx, reader, ref, deadline);
       if (!held.ok()) {
         diags.AddError(what, pgha::StrCat("It was not taken down: ", held.status().message()));
         return;
@@ -471,7 +544,7 @@ void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics
     } else if (role_->service() == health::Service::kPatroni) {
       // The last members: a leader still hands over if a member that stays can take it.
       agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
-      agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
+      agent::GuestAgent agent(channel, cancelled);
       auto moved = rolling::SwitchoverFrom(agent, std::chrono::seconds(90), leaving);
       if (!moved.ok() && !absl::IsUnavailable(moved.status())) {
         diags.AddError(what, pgha::StrCat("It leads its Patroni cluster and could not hand over, so it was not taken down: ",
@@ -479,6 +552,26 @@ void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics
         return;
       }
     }
+  }
+  // A cluster with a member list of its own (etcd) loses the member before the VM: a member that
+  // stays listed but never answers again costs the cluster its fault tolerance. When the whole
+  // cluster goes (every member it lists is leaving, and the member saw no other), nobody is asked.
+  const auto listed = role_->ListedMembers(reader);
+  const bool all_listed_leave = std::all_of(listed.begin(), listed.end(), [&](const std::string& m) {
+    return std::find(leaving.begin(), leaving.end(), m) != leaving.end();
+  });
+  if (role_->KeepsMembership() && (others_stay || !all_listed_leave)) {
+    PGHA_CRASH_POINT("delete.leaving_cluster");
+    auto left = role_->Leave(reader, leaving, deadline, cancelled);
+    if (absl::IsUnavailable(left) && !others_stay) {
+      diags.AddWarning(pgha::StrCat(ref.name, " was not taken out of its cluster"),
+                       pgha::StrCat("The VM is deleted all the same: ", left.message(),
+                                    ". If the cluster lives on, remove the member with etcdctl."));
+    } else if (!left.ok()) {
+      diags.AddError(what, pgha::StrCat("It is still a member of its cluster, so its VM was not deleted: ", left.message()));
+      return;
+    }
+    PGHA_CRASH_POINT("delete.left_cluster");
   }
   auto status = DeleteMachine(ref, ShutdownGrace(reader), ctx.cancel);
   if (!status.ok()) {

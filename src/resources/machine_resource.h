@@ -25,6 +25,7 @@ class MachineResource final : public Resource {
   void ValidateConfig(const value::Value& config, value::Diagnostics& diags) const override;
   void ModifyPlan(const Context& ctx, const value::Value& prior, const value::Value& config,
                   schema::PlannedChange& plan, value::Diagnostics& diags) const override;
+  void PlanDestroy(const Context& ctx, const value::Value& prior, value::Diagnostics& diags) const override;
   value::Value Create(const Context& ctx, const value::Value& planned, value::Diagnostics& diags) const override;
   value::Value Read(const Context& ctx, const value::Value& state, value::Diagnostics& diags) const override;
   value::Value Update(const Context& ctx, const value::Value& prior, const value::Value& planned,

@@ -91,5 +91,59 @@ TEST_F(MachineResourceTest, EachInterfaceNamesItsNetworkOneWay) {
       << ::testing::PrintToString(Diagnose(member(), Config(member(), none)));
 }
 
+// Membership at plan time: a member of a new cluster is created with the members the user listed;
+// a joining one with the members the running cluster lists at apply time, so its documents are
+// known only then, and it needs a credential for etcd's root. Either way the list is kept for the
+// member's life: editing initial_members later changes nothing in its documents.
+TEST_F(MachineResourceTest, AJoiningMemberTakesItsMemberListFromTheClusterAtApplyTime) {
+  value::Diagnostics diags;
+  auto created = PlanCreate(member(), Config(member(), kMember), diags);
+  ASSERT_FALSE(diags.HasError());
+  EXPECT_EQ(created.planned.GetAttr("initial_cluster"), Value::String("etcd-1=https://10.0.0.11:2380"));
+
+  std::string joining = kMember;
+  joining.replace(joining.find(R"("is_initializing": true)"), std::string(R"("is_initializing": true)").size(),
+                  R"("is_initializing": false)");
+  joining.replace(joining.find(R"("authentication_bootstrap": {"bootstrap": true})"),
+                  std::string(R"("authentication_bootstrap": {"bootstrap": true})").size(),
+                  R"("authentication_bootstrap": {"root_password": "s3cret"})");
+  value::Diagnostics join_diags;
+  auto join = PlanCreate(member(), Config(member(), joining), join_diags);
+  EXPECT_FALSE(join_diags.HasError()) << ::testing::PrintToString(join_diags.items().size());
+  EXPECT_TRUE(join.planned.GetAttr("initial_cluster").IsUnknown());
+  EXPECT_TRUE(join.planned.GetAttr("user_data").IsUnknown());
+
+  std::string no_credential = joining;
+  no_credential.replace(no_credential.find(R"({"root_password": "s3cret"})"),
+                        std::string(R"({"root_password": "s3cret"})").size(), "null");
+  value::Diagnostics missing;
+  PlanCreate(member(), Config(member(), no_credential), missing);
+  bool named = false;
+  for (const auto& d : missing.items()) {
+    named |= d.severity == value::Diagnostic::Severity::kError && d.path && d.path->ToString() == "root_client" &&
+             d.summary == "No credential for etcd's root";
+  }
+  EXPECT_TRUE(named);
+
+  // Later plans keep the list the member was created with.
+  Value state = created.planned.WithAttr("id", Value::String("8a4c4b36-0000-4000-8000-000000000001"));
+  std::string more = kMember;
+  more.replace(more.find(R"([{"name": "etcd-1", "ip": "10.0.0.11"}])"),
+               std::string(R"([{"name": "etcd-1", "ip": "10.0.0.11"}])").size(),
+               R"([{"name": "etcd-1", "ip": "10.0.0.11"}, {"name": "etcd-2", "ip": "10.0.0.12"}])");
+  const Value config = Config(member(), more);
+  static const Cancellation cancel;
+  const Context ctx{Value(), cancel, 0};
+  schema::PlannedChange again = schema::PlanChange(member().schema(), state, config.WithAttr("id", state.GetAttr("id"))
+                                                                                  .WithAttr("initial_cluster", state.GetAttr("initial_cluster"))
+                                                                                  .WithAttr("user_data", state.GetAttr("user_data"))
+                                                                                  .WithAttr("user_data_digest", state.GetAttr("user_data_digest"))
+                                                                                  .WithAttr("cloud_init_volume_name", state.GetAttr("cloud_init_volume_name")),
+                                                   config);
+  member().ModifyPlan(ctx, state, config, again, diags);
+  EXPECT_EQ(again.planned.GetAttr("initial_cluster"), state.GetAttr("initial_cluster"));
+  EXPECT_EQ(again.planned.GetAttr("user_data"), state.GetAttr("user_data"));
+}
+
 }  // namespace
 }  // namespace pgha::resources

@@ -4,7 +4,10 @@
 // render the same documents from the same inputs.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "health/health.h"
@@ -36,6 +39,41 @@ class Role {
   virtual std::string ClusterKey(const schema::Reader& config) const = 0;
   // Devices the role needs on its VM (a watchdog, for instance).
   virtual void AdjustDomain(libvirt::DomainSpec&) const {}
+
+  // Runtime membership, for a role whose cluster keeps a member list of its own (etcd); the
+  // defaults are for roles that join by themselves (Patroni, HAProxy).
+  using Deadline = std::chrono::steady_clock::time_point;
+  using Cancelled = std::function<bool()>;
+  // Whether the role's cluster keeps a member list that pgha changes.
+  virtual bool KeepsMembership() const { return false; }
+  // The members the configuration names (etcd: cluster.initial_members).
+  virtual std::vector<std::string> ListedMembers(const schema::Reader& /*state*/) const { return {}; }
+  // Whether this new member joins a running cluster (it then takes the cluster's turn to do it).
+  virtual bool Joins(const schema::Reader& /*planned*/) const { return false; }
+  // At plan time, on a create: the computed attributes membership decides (prior is null on create).
+  virtual void PlanMembership(const value::Value& /*prior*/, value::Value& /*planned*/,
+                              value::Diagnostics& /*diags*/) const {}
+  // Before a new member's documents are rendered: it joins the running cluster. Returns the
+  // planned value completed with what the cluster decided. Safe to repeat after a crash.
+  virtual absl::StatusOr<value::Value> Join(const schema::Reader& planned, Deadline, const Cancelled&) const {
+    return planned.value();
+  }
+  // Once the new member's VM runs: what makes it a full member (a learner promoted).
+  virtual absl::Status Admit(const schema::Reader& /*state*/, Deadline, const Cancelled&) const {
+    return absl::OkStatus();
+  }
+  // Before the VM of a member goes away: it leaves the cluster, unless every member is `leaving`
+  // (the whole cluster is destroyed). Safe to repeat after a crash.
+  virtual absl::Status Leave(const schema::Reader& /*state*/, const std::vector<std::string>& /*leaving*/, Deadline,
+                             const Cancelled&) const {
+    return absl::OkStatus();
+  }
+  // Whether removing the `leaving` members (names) from a cluster whose members are `members`
+  // keeps what the role must keep (etcd: a quorum); an error says why not.
+  virtual absl::Status CheckLeaving(const std::vector<std::string>& /*members*/,
+                                    const std::vector<std::string>& /*leaving*/) const {
+    return absl::OkStatus();
+  }
 };
 
 }  // namespace pgha::resources

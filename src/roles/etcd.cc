@@ -18,10 +18,12 @@ absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& m) {
   if (m.peer_allowed_cn.empty() == m.peer_allowed_hostname.empty()) {
     return absl::InvalidArgumentError("exactly one of the peer's allowed CN and hostname is needed");
   }
-  std::string initial_cluster;
-  for (const auto& [name, ip] : m.initial_members) {
-    if (!initial_cluster.empty()) initial_cluster += ",";
-    initial_cluster += pgha::StrCat(name, "=", Url(ip, 2380));
+  std::string initial_cluster = m.initial_cluster;
+  if (initial_cluster.empty()) {
+    for (const auto& [name, ip] : m.initial_members) {
+      if (!initial_cluster.empty()) initial_cluster += ",";
+      initial_cluster += pgha::StrCat(name, "=", Url(ip, 2380));
+    }
   }
   auto tmpl = cloudinit::EmbeddedTemplate("etcd/etcd.yml");
   if (!tmpl.ok()) return tmpl.status();

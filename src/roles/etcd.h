@@ -25,6 +25,9 @@ struct EtcdMember {
   std::string name;
   std::string ip;  // the advertised address
   std::vector<std::pair<std::string, std::string>> initial_members;  // name, ip
+  // etcd's `initial-cluster` as the running cluster gave it to a joining member
+  // (name=peerURL,...); when set it stands instead of `initial_members`.
+  std::string initial_cluster;
   std::string initial_token;
   // No defaults here: the schema (schemas/) holds them, and the resource reads them through it.
   bool is_initializing = false;

@@ -46,6 +46,17 @@ void ClusterSlots::MarkArriving(const std::string& cluster, const std::string& m
   leaving.erase(std::remove(leaving.begin(), leaving.end(), member), leaving.end());
 }
 
+std::vector<std::string> ClusterSlots::PlanLeaving(const std::string& cluster, const std::string& member) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& planned = clusters_[cluster].planned_leaving;
+  const auto now = Clock::now();
+  std::erase_if(planned, [&](const auto& e) { return now - e.second > std::chrono::minutes(10); });
+  planned[member] = now;
+  std::vector<std::string> out;
+  for (const auto& [name, when] : planned) out.push_back(name);
+  return out;
+}
+
 std::vector<std::string> ClusterSlots::Leaving(const std::string& cluster) {
   std::lock_guard<std::mutex> lock(mu_);
   return clusters_[cluster].leaving;

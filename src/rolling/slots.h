@@ -75,6 +75,12 @@ class ClusterSlots {
   // The member is created again (the second half of a replacement): a candidate again.
   void MarkArriving(const std::string& cluster, const std::string& member);
 
+  // Plan time: records that the plan destroys `member` and returns every member of the cluster
+  // that plans so far destroy, so a plan that removes too many at once is refused as a whole
+  // before anything changes. Terraform starts a provider per walk; the expiry only guards a
+  // process that would serve several plans.
+  std::vector<std::string> PlanLeaving(const std::string& cluster, const std::string& member);
+
   // A member being replaced (Terraform deletes it, then creates it again)
   // keeps the slot from one half to the other: Delete parks its hold for the
   // member's return and Create claims it, keeping it until the new member is
@@ -99,6 +105,7 @@ class ClusterSlots {
     std::map<std::string, int> present;  // member -> operations under way
     std::string parked_for;  // non-empty: the holder is gone, its slot kept for this member's return
     std::chrono::steady_clock::time_point parked_until;
+    std::map<std::string, std::chrono::steady_clock::time_point> planned_leaving;  // member -> when planned
   };
   void Release(const std::string& cluster);
   void Leave(const std::string& cluster, const std::string& member);
