@@ -21,6 +21,8 @@ locals {
   lb_name  = "${local.prefix}lb-1"
   lb_ip    = "${var.subnet_prefix}.30"
   admins   = var.admin_addresses != null ? var.admin_addresses : ["${var.subnet_prefix}.1"]
+  # The member that creates etcd's users and turns authentication on, while the cluster is new.
+  etcd_bootstrapper = var.etcd_initializing ? "${local.prefix}etcd-1" : ""
 
   # One interface per VM: on the libvirt network, or macvtap on a host interface.
   use_macvtap = var.macvtap_interface != ""
@@ -133,15 +135,17 @@ resource "pgha_etcd_member" "etcd" {
   }
 
   cluster {
-    is_initializing = true
+    is_initializing = var.etcd_initializing
     initial_token   = "${local.prefix}pgha"
     initial_members = [for name, ip in local.etcd : { name = name, ip = ip }]
   }
 
-  # The first member turns authentication on, after creating Patroni's user.
+  # The first member turns authentication on, after creating root and Patroni's user. Every
+  # member carries root's password: membership changes (a member added, replaced or removed) log in with it.
   authentication_bootstrap {
-    bootstrap = each.key == "${local.prefix}etcd-1"
-    users = each.key != "${local.prefix}etcd-1" ? [] : [{
+    bootstrap     = each.key == local.etcd_bootstrapper
+    root_password = var.etcd_root_password
+    users = each.key != local.etcd_bootstrapper ? [] : [{
       name       = "patroni"
       password   = var.etcd_patroni_password
       key_prefix = "/service/"

@@ -140,6 +140,18 @@ variable "ssh_admin_public_key" {
   default = null
 }
 
+variable "etcd_root_password" {
+  description = "Password of etcd's root user, created by the first member. pgha logs in with it to add, replace and remove members later; a certificate alone never acts as root."
+  type        = string
+  sensitive   = true
+}
+
+variable "etcd_initializing" {
+  description = "true while this apply creates the etcd cluster. Set it to false once the cluster runs: members added or replaced later then join the running cluster (pgha adds each as a learner with the member list etcd returns, then promotes it). The members that exist keep what they were created with."
+  type        = bool
+  default     = true
+}
+
 variable "etcd_patroni_password" {
   type      = string
   sensitive = true

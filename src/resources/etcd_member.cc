@@ -78,27 +78,29 @@ class Etcd final : public Role {
 
   void PlanMembership(const Value& prior, Value& planned, Diagnostics& diags) const override {
     if (!prior.IsNull() || !planned.type().attributes().contains("initial_cluster")) return;
-    const Value& initializing = Attr(Attr(planned, "cluster"), "is_initializing");
+    const Value initializing = Attr(Attr(planned, "cluster"), "is_initializing");  // a copy: planned changes below
     if (!initializing.IsKnown() || initializing.IsNull()) return;
+    planned = planned.WithAttr("initial_cluster_state", Value::String(initializing.AsBool() ? "new" : "existing"));
     if (initializing.AsBool()) {
       // A new cluster: the members the user listed. Later plans keep it (a stable attribute).
-      const Value& members = Attr(Attr(planned, "cluster"), "initial_members");
+      const Value members = Attr(Attr(planned, "cluster"), "initial_members");
       if (members.IsWhollyKnown()) {
         planned = planned.WithAttr("initial_cluster", Value::String(InitialClusterOf(members)));
       }
       return;
     }
     // A member joining: the running cluster gives its member list at apply time.
-    const Value& cert = Attr(Attr(planned, "root_client"), "cert_pem");
-    const Value& password = Attr(Attr(planned, "authentication_bootstrap"), "root_password");
+    const Value cert = Attr(Attr(planned, "root_client"), "cert_pem");
+    const Value password = Attr(Attr(planned, "authentication_bootstrap"), "root_password");
     if (cert.IsNull() && password.IsNull()) {  // unknown is not missing: it is known at apply
       diags.AddError("No credential for etcd's root", kNoRootCredential, Path::Of("root_client"));
     }
   }
 
   absl::StatusOr<Value> Join(const schema::Reader& planned, Deadline deadline, const Cancelled& cancelled) const override {
-    Value out = planned.value();
     const schema::Reader cluster = planned.Object("cluster");
+    Value out = planned.value().WithAttr("initial_cluster_state",
+                                         Value::String(cluster.Bool("is_initializing") ? "new" : "existing"));
     if (cluster.Bool("is_initializing")) {
       return out.WithAttr("initial_cluster", Value::String(InitialClusterOf(Attr(cluster.value(), "initial_members"))));
     }
@@ -132,6 +134,13 @@ class Etcd final : public Role {
     if (everyone_leaves) return absl::OkStatus();  // the whole cluster goes: nothing to keep a quorum for
     if (!HasRootCredential(state)) return absl::FailedPreconditionError(kNoRootCredential);
     return etcd::LeaveSafely(client, peer_url, deadline, cancelled);
+  }
+
+  // A removed member's data names it: etcd would refuse to start from it again. Kept aside, not
+  // deleted, in case someone needs what was in it.
+  std::vector<std::vector<std::string>> RetireCommands() const override {
+    return {{"/bin/systemctl", "stop", "etcd"},
+            {"/bin/sh", "-c", "d=/var/lib/etcd/pgha; [ ! -d \"$d\" ] || mv \"$d\" \"$d.removed-$(date +%s)\""}};
   }
 
   absl::Status CheckLeaving(const std::vector<std::string>& members,
@@ -292,6 +301,10 @@ class Etcd final : public Role {
     m.is_initializing = cluster.Bool("is_initializing");
     m.initial_token = cluster.String("initial_token");
     if (config.Has("initial_cluster")) m.initial_cluster = config.String("initial_cluster");
+    // What the member was created as, once recorded: later flips of is_initializing change nothing.
+    if (config.Has("initial_cluster_state") && config.IsSet("initial_cluster_state")) {
+      m.is_initializing = config.String("initial_cluster_state") == "new";
+    }
     for (const auto& member : cluster.Objects("initial_members")) {
       m.initial_members.emplace_back(member.String("name"), member.String("ip"));
     }

@@ -507,6 +507,25 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
   return AwaitHealthy(ctx, out, "update", started, what, diags);
 }
 
+// Best effort: a guest that does not answer keeps its data, and a warning says what to do.
+void MachineResource::RunRetireCommands(const Context& ctx, const MachineRef& ref, Diagnostics& diags) const {
+  const auto commands = role_->RetireCommands();
+  if (commands.empty()) return;
+  agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
+  agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
+  for (const auto& argv : commands) {
+    auto out = agent.Run({.argv = argv, .deadline = std::chrono::seconds(60)});
+    if (!out.ok() || out->exit_code != 0) {
+      diags.AddWarning(pgha::StrCat(ref.name, " left its cluster, but its data was not set aside"),
+                       pgha::StrCat("`", absl::StrJoin(argv, " "), "` did not succeed (",
+                                    out.ok() ? pgha::StrCat("exit ", out->exit_code, ": ", out->err.substr(0, 300))
+                                             : std::string(out.status().message()),
+                                    "). A VM booted again from the same disks would start as the removed member."));
+      return;
+    }
+  }
+}
+
 void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics& diags) const {
   const auto started = Clock::now();
   const std::string what = pgha::StrCat("Cannot delete the ", role_->noun(), " VM");
@@ -570,8 +589,10 @@ void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics
     } else if (!left.ok()) {
       diags.AddError(what, pgha::StrCat("It is still a member of its cluster, so its VM was not deleted: ", left.message()));
       return;
+    } else {
+      PGHA_CRASH_POINT("delete.left_cluster");
+      RunRetireCommands(ctx, ref, diags);
     }
-    PGHA_CRASH_POINT("delete.left_cluster");
   }
   auto status = DeleteMachine(ref, ShutdownGrace(reader), ctx.cancel);
   if (!status.ok()) {

@@ -43,6 +43,7 @@ class MachineResource final : public Resource {
   absl::StatusOr<rolling::ClusterSlots::Hold> PrepareDisruption(const Context& ctx, const schema::Reader& config,
                                                                  const MachineRef& ref,
                                                                  std::chrono::steady_clock::time_point deadline) const;
+  void RunRetireCommands(const Context& ctx, const MachineRef& ref, value::Diagnostics& diags) const;
   absl::Status ApplyLive(const Context& ctx, const MachineRef& ref, const GuestChange& change) const;
   absl::Status ApplyPatroniDynamicConfig(const Context& ctx, const schema::Reader& config, const MachineRef& ref,
                                          const GuestChange& change, std::chrono::steady_clock::time_point deadline,

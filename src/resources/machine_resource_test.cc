@@ -100,6 +100,7 @@ TEST_F(MachineResourceTest, AJoiningMemberTakesItsMemberListFromTheClusterAtAppl
   auto created = PlanCreate(member(), Config(member(), kMember), diags);
   ASSERT_FALSE(diags.HasError());
   EXPECT_EQ(created.planned.GetAttr("initial_cluster"), Value::String("etcd-1=https://10.0.0.11:2380"));
+  EXPECT_EQ(created.planned.GetAttr("initial_cluster_state"), Value::String("new"));
 
   std::string joining = kMember;
   joining.replace(joining.find(R"("is_initializing": true)"), std::string(R"("is_initializing": true)").size(),
@@ -111,6 +112,7 @@ TEST_F(MachineResourceTest, AJoiningMemberTakesItsMemberListFromTheClusterAtAppl
   auto join = PlanCreate(member(), Config(member(), joining), join_diags);
   EXPECT_FALSE(join_diags.HasError()) << ::testing::PrintToString(join_diags.items().size());
   EXPECT_TRUE(join.planned.GetAttr("initial_cluster").IsUnknown());
+  EXPECT_EQ(join.planned.GetAttr("initial_cluster_state"), Value::String("existing"));
   EXPECT_TRUE(join.planned.GetAttr("user_data").IsUnknown());
 
   std::string no_credential = joining;
@@ -131,11 +133,15 @@ TEST_F(MachineResourceTest, AJoiningMemberTakesItsMemberListFromTheClusterAtAppl
   more.replace(more.find(R"([{"name": "etcd-1", "ip": "10.0.0.11"}])"),
                std::string(R"([{"name": "etcd-1", "ip": "10.0.0.11"}])").size(),
                R"([{"name": "etcd-1", "ip": "10.0.0.11"}, {"name": "etcd-2", "ip": "10.0.0.12"}])");
+  // ...and is_initializing turned off once the cluster runs, as members added later need.
+  more.replace(more.find(R"("is_initializing": true)"), std::string(R"("is_initializing": true)").size(),
+               R"("is_initializing": false)");
   const Value config = Config(member(), more);
   static const Cancellation cancel;
   const Context ctx{Value(), cancel, 0};
   schema::PlannedChange again = schema::PlanChange(member().schema(), state, config.WithAttr("id", state.GetAttr("id"))
                                                                                   .WithAttr("initial_cluster", state.GetAttr("initial_cluster"))
+                                                                                  .WithAttr("initial_cluster_state", state.GetAttr("initial_cluster_state"))
                                                                                   .WithAttr("user_data", state.GetAttr("user_data"))
                                                                                   .WithAttr("user_data_digest", state.GetAttr("user_data_digest"))
                                                                                   .WithAttr("cloud_init_volume_name", state.GetAttr("cloud_init_volume_name")),

@@ -68,6 +68,9 @@ class Role {
                              const Cancelled&) const {
     return absl::OkStatus();
   }
+  // Commands run in the guest once its member has left the cluster, before the VM goes: what
+  // keeps a later VM booted from the same disks from starting as the member that left.
+  virtual std::vector<std::vector<std::string>> RetireCommands() const { return {}; }
   // Whether removing the `leaving` members (names) from a cluster whose members are `members`
   // keeps what the role must keep (etcd: a quorum); an error says why not.
   virtual absl::Status CheckLeaving(const std::vector<std::string>& /*members*/,

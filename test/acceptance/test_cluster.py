@@ -44,7 +44,7 @@ def variables(ws, os_volumes, **extra):
         "name_prefix": PREFIX, "subnet_prefix": "10.213.0", "pool": POOL, "network": NETWORK,
         "domain_type": "qemu", "vcpus": 1, "memory": 128, "shutdown_timeout": 1,
         "os_volume_ids": os_volumes, "wait_for_healthy": False,  # empty disks: nothing boots
-        "etcd_patroni_password": "etcd-pw", "postgres_superuser_password": "su-pw",
+        "etcd_patroni_password": "etcd-pw", "etcd_root_password": "etcd-root-pw", "postgres_superuser_password": "su-pw",
         "postgres_replicator_password": "repl-pw", "postgres_rewind_password": "rewind-pw",
     }
     values.update(extra)

@@ -12,13 +12,16 @@ would, through the load balancer VM with sslmode=verify-full:
     the REST API without a reboot, a restart or a failover, while a writer sees no error;
   - replacing the leader's VM switches over to the synchronous standby first; no acknowledged row is lost;
   - (full size, or PGHA_VM_POWER_OFF=1) the leader's VM powered off mid-stream loses no acknowledged row;
-  - (full size, or PGHA_VM_DAY2=1) one apply rolls a restart-requiring parameter, another a new memory size,
+  - (etcd or full size) replacing the etcd leader's VM (pgha_etcd_member) while the writer runs: the
+    member leaves the cluster (leadership moved first) before its VM goes, the new one joins as a
+    learner and is promoted; etcd keeps its quorum throughout, Patroni keeps its leader, no row lost;
+  - (three or full size, or PGHA_VM_DAY2=1) one apply rolls a restart-requiring parameter, another a new memory size,
     through every PostgreSQL node: at most one node down at any sample, the leader last after a
     switchover, no acknowledged row lost; `running = false` on the leader hands over first.
 `terraform destroy` must leave no domain and no seed behind.
 
-Size: PGHA_VM_CLUSTER=small (default, in CI: 1 etcd member, 2 PostgreSQL nodes, 1 load balancer)
-or full (the 3 + 3 + 1 example).
+Size: PGHA_VM_CLUSTER=small (default, in CI: 1 etcd member, 2 PostgreSQL nodes, 1 load balancer),
+three (1 + 3 + 1, the day-2 issue's), etcd (3 + 2 + 1, etcd membership) or full (the 3 + 3 + 1 example).
 """
 import json
 import os
@@ -39,10 +42,10 @@ from test_etcd_member import (POOL, URI, domain_state, ensure_isolated_network, 
                               remove_leftovers, seed_volumes, virsh)
 
 # small: CI's; three: the day-2 issue's 1 etcd + 3 PostgreSQL + 1 load balancer; full: the example.
-SIZES = {"small": (1, 2), "three": (1, 3), "full": (3, 3)}
+SIZES = {"small": (1, 2), "three": (1, 3), "etcd": (3, 2), "full": (3, 3)}
 SIZE = os.environ.get("PGHA_VM_CLUSTER", "small")
 ETCD_COUNT, POSTGRES_COUNT = SIZES[SIZE]
-DAY2 = SIZE != "small" or os.environ.get("PGHA_VM_DAY2") == "1"
+DAY2 = SIZE in ("three", "full") or os.environ.get("PGHA_VM_DAY2") == "1"
 PREFIX = "pgha-vm-"
 NETWORK = "pgha-vm-net"
 SUBNET = "10.217.0"
@@ -61,6 +64,7 @@ NAMES = ([f"{PREFIX}etcd-{i}" for i in range(1, ETCD_COUNT + 1)]
          + [f"{PREFIX}postgres-{i}" for i in range(1, POSTGRES_COUNT + 1)] + [f"{PREFIX}lb-1"]
          + ([BROKEN] if DAY2 else []))
 POSTGRES = {f"{PREFIX}postgres-{i}": f"{SUBNET}.{20 + i}" for i in range(1, POSTGRES_COUNT + 1)}
+ETCD = {f"{PREFIX}etcd-{i}": f"{SUBNET}.{10 + i}" for i in range(1, ETCD_COUNT + 1)}
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +234,7 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
         "domain_type": "qemu", "vcpus": 1, "memory": 1024, "install_dependencies": False,
         "kernel": str(guest_image / "vmlinuz"), "initrd": str(guest_image / "initrd.img"), "cmdline": (guest_image / "cmdline").read_text().strip(),
         "console_log_dir": str(console_dir), "os_volume_ids": os_volumes, "ntp_servers": [ntp_server],
-        "etcd_patroni_password": "vm-etcd-pw", "postgres_superuser_password": PASSWORD,
+        "etcd_patroni_password": "vm-etcd-pw", "etcd_root_password": "vm-etcd-root-pw", "postgres_superuser_password": PASSWORD,
         "postgres_replicator_password": "vm-repl-pw", "postgres_rewind_password": "vm-rewind-pw",
     }))
     memory = QemuMemory()
@@ -342,6 +346,9 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
                f"{len(acked)} acked, lost per node {lost}, {len(writer.unknown)} unknown outcome")
         assert not any(lost.values()), f"acknowledged rows missing: {lost}"
 
+        # 3. (etcd or full size) etcd membership through terraform apply: the etcd leader's VM replaced.
+        if ETCD_COUNT >= 3:
+            replace_etcd_leader(ws, ca, tmp_path, report)
         # 3. (full size, or PGHA_VM_POWER_OFF=1) An unplanned loss: the leader's VM powered off.
         if SIZE == "full" or os.environ.get("PGHA_VM_POWER_OFF") == "1":
             power_off_leader(ca, report)
@@ -358,6 +365,105 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
     for name in NAMES:
         assert domain_state(name) is None, f"{name} left behind"
     assert not [v for v in seed_volumes() if v.startswith(PREFIX)]
+
+
+def etcdctl(client, *args, timeout=15):
+    """etcdctl at every member from this host with a member's certificate (its CN names no etcd user:
+    the member list and status need none, and health counts etcd's permission denied as served)."""
+    env = {"ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"}
+    cmd = ["etcdctl", "--endpoints", ",".join(f"https://{ip}:2379" for ip in ETCD.values()),
+           "--cacert", str(client[0]), "--cert", str(client[1]), "--key", str(client[2]),
+           "--command-timeout=5s", "-w", "json", *args]
+    try:
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(out.stdout) if out.returncode == 0 else None
+
+
+class QuorumSampler:
+    """Asks every etcd member about once a second for a linearizable read (`endpoint health`):
+    the cluster has its quorum when at least one answers it."""
+
+    def __init__(self, client):
+        self.client, self.samples = client, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        env = {"ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"}
+        while not self._stop.is_set():
+            healthy = []
+            for name, ip in ETCD.items():
+                out = subprocess.run(["etcdctl", "--endpoints", f"https://{ip}:2379", "--cacert", str(self.client[0]),
+                                      "--cert", str(self.client[1]), "--key", str(self.client[2]),
+                                      "--command-timeout=3s", "endpoint", "health"],
+                                     env=env, capture_output=True, text=True, timeout=10)
+                if out.returncode == 0:
+                    healthy.append(name)
+            self.samples.append((time.monotonic(), healthy))
+            self._stop.wait(1)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=60)
+        return self
+
+    def without_quorum(self):
+        return [t for t, healthy in self.samples if not healthy]
+
+
+def replace_etcd_leader(ws, ca, tmp_path, report):
+    """`-replace` of the etcd leader's pgha_etcd_member while the writer commits through the load
+    balancer: the member leaves first (its leadership moved), the new VM joins as a learner and is
+    promoted. etcd keeps its quorum at every sample, Patroni keeps its leader, no row is lost."""
+    client = tmp_path / "ca.pem", tmp_path / "etcd-client.crt", tmp_path / "etcd-client.key"
+    member_cert = certificates(ws, "etcd")[f"{PREFIX}etcd-1"]
+    client[1].write_text(member_cert["cert_pem"])
+    client[2].write_text(member_cert["private_key_pem"])
+    os.chmod(client[2], 0o600)
+    # The cluster runs: members added or replaced from now on join it. The members that exist keep
+    # what they were created with (no etcd restarts).
+    ws.write("etcd.auto.tfvars.json", json.dumps({"etcd_initializing": False}))
+    ws.run("apply", "-auto-approve", "-input=false", timeout=1800)
+    members_before = {m["name"]: m["ID"] for m in etcdctl(client, "member", "list")["members"]}
+    statuses = etcdctl(client, "endpoint", "status")
+    leader_id = statuses[0]["Status"]["leader"]
+    leader = next(name for name, mid in members_before.items() if mid == leader_id)
+    wait_for(lambda: healthy(ca), 600, "a healthy cluster before the etcd replacement")
+    pg_leader = primary_ip(ca)
+    timeline = query_one(pg_leader, PASSWORD, ca, "SELECT timeline_id FROM pg_control_checkpoint()")
+    writer = Writer(LB, APP_PASSWORD, ca, first_id=2_000_000, user=APP_USER).start()
+    sampler = None
+    try:
+        wait_for(lambda: len(writer.acked) >= 50, 120, "50 acknowledged rows before the etcd replacement")
+        started = time.monotonic()
+        sampler = QuorumSampler(client)
+        ws.run("apply", "-auto-approve", "-input=false", f'-replace=pgha_etcd_member.etcd["{leader}"]',
+               timeout=BOOT_TIMEOUT + 300)
+        took = time.monotonic() - started
+        acked_now = len(writer.acked)
+        wait_for(lambda: len(writer.acked) >= acked_now + 50, 300, "50 more acknowledged rows")
+    finally:
+        if sampler:
+            sampler.stop()
+        writer.stop()
+    members_after = etcdctl(client, "member", "list")["members"]
+    voting = {m["name"]: m["ID"] for m in members_after if not m.get("isLearner")}
+    acked = set(writer.acked)
+    lost = {ip: len(acked - present_ids(ip, PASSWORD, ca, acked)) for ip in POSTGRES.values()}
+    report(f"tier B ({SIZE}) etcd leader's VM replaced ({leader})",
+           f"apply {took:.0f} s, {len(sampler.without_quorum())} of {len(sampler.samples)} samples without a quorum, "
+           f"largest gap between commits {largest_gap(writer, started):.1f} s, {len(acked)} acked, lost per node {lost}, "
+           f"{len(writer.errors)} client errors, Patroni leader kept: {primary_ip(ca) == pg_leader}")
+    assert sorted(voting) == sorted(ETCD), f"voting members after the replacement: {members_after}"
+    assert voting[leader] != members_before[leader], "the replaced member kept its old ID: it was never removed"
+    assert not sampler.without_quorum(), "etcd lost its quorum during the replacement"
+    assert primary_ip(ca) == pg_leader, "Patroni's leader changed during the etcd replacement"
+    assert query_one(pg_leader, PASSWORD, ca, "SELECT timeline_id FROM pg_control_checkpoint()") == timeline
+    assert not any(lost.values()), f"acknowledged rows missing: {lost}"
+    ws.run("plan", "-detailed-exitcode", "-input=false", expect=0)
 
 
 class DownSampler:
