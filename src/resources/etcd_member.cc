@@ -38,10 +38,9 @@ bool HasRootCredential(const schema::Reader& config) {
 }
 
 constexpr const char* kNoRootCredential =
-    "Adding a member to a running etcd cluster and removing one need etcd's root role. Give a client certificate "
-    "whose common name is `root`, signed by the cluster's CA, in `root_client` (with "
-    "`etcd.client_cert_auth`, the default), or root's password in `authentication_bootstrap.root_password` (the "
-    "bootstrapping member's, with `etcd.client_cert_auth = false`).";
+    "Adding a member to a running etcd cluster and removing one need etcd's root role. Give root's password in "
+    "`authentication_bootstrap.root_password` (the one the bootstrapping member created root with), or a client "
+    "certificate whose common name is `root`, signed by the cluster's CA, in `root_client`.";
 
 // A client of the cluster at the members the user listed (`self` too, or not): the member's own
 // certificate opens the TLS connection unless a root one is given; a password logs in as root.
@@ -93,7 +92,8 @@ class Etcd final : public Role {
     const Value cert = Attr(Attr(planned, "root_client"), "cert_pem");
     const Value password = Attr(Attr(planned, "authentication_bootstrap"), "root_password");
     if (cert.IsNull() && password.IsNull()) {  // unknown is not missing: it is known at apply
-      diags.AddError("No credential for etcd's root", kNoRootCredential, Path::Of("root_client"));
+      diags.AddError("No credential for etcd's root", kNoRootCredential,
+                     Path::Of("authentication_bootstrap").Attr("root_password"));
     }
   }
 

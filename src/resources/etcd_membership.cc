@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "base/crash_point.h"
-#include "base/duration.h"
 #include "base/strings.h"
 #include "etcd/membership.h"
+#include "resources/timeouts.h"
 #include "rolling/slots.h"
 #include "schema/reader.h"
 
@@ -40,10 +40,6 @@ std::string ClusterKey(const Reader& r) {
   return key;
 }
 
-Clock::time_point DeadlineOf(const Reader& r, const char* which, std::chrono::minutes fallback) {
-  const auto d = pgha::ParseDuration(r.Object("timeouts").String(which));
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(d.value_or(fallback));
-}
 
 Value WithMember(Value state, const etcd::Member& m) {
   state = state.WithAttr("member_id", Value::String(etcd::HexId(m.id)));
@@ -93,7 +89,7 @@ void EtcdMembership::PlanDestroy(const Context&, const Value& prior, Diagnostics
 Value EtcdMembership::Create(const Context& ctx, const Value& planned, Diagnostics& diags) const {
   const Reader r(schema().block, planned);
   const std::string what = pgha::StrCat("Cannot add ", r.String("name"), " to the etcd cluster");
-  const auto deadline = DeadlineOf(r, "create", std::chrono::minutes(30));
+  const auto deadline = Clock::now() + TimeoutOf(r, "create");
   const auto cancelled = [&ctx] { return ctx.cancel.cancelled(); };
   auto hold = rolling::ClusterSlots::Process().Acquire(ClusterKey(r), r.String("name"), false, deadline, cancelled);
   if (!hold.ok()) {
@@ -142,7 +138,7 @@ Value EtcdMembership::Update(const Context&, const Value& prior, const Value& pl
 void EtcdMembership::Delete(const Context& ctx, const Value& state, Diagnostics& diags) const {
   const Reader r(schema().block, state);
   const std::string what = pgha::StrCat("Cannot remove ", r.String("name"), " from the etcd cluster");
-  const auto deadline = DeadlineOf(r, "delete", std::chrono::minutes(10));
+  const auto deadline = Clock::now() + TimeoutOf(r, "delete");
   const auto cancelled = [&ctx] { return ctx.cancel.cancelled(); };
   auto hold = rolling::ClusterSlots::Process().Acquire(ClusterKey(r), r.String("name"), false, deadline, cancelled);
   if (!hold.ok()) {

@@ -4,7 +4,6 @@
 
 #include "agent/libvirt_channel.h"
 #include "base/crash_point.h"
-#include "base/duration.h"
 #include "base/strings.h"
 #include "absl/strings/str_join.h"
 #include "health/health.h"
@@ -12,6 +11,7 @@
 #include "rolling/slots.h"
 #include "rolling/switchover.h"
 #include "resources/machine.h"
+#include "resources/timeouts.h"
 #include "resources/vm_common.h"
 #include "schema/reader.h"
 
@@ -59,12 +59,6 @@ Value NullObject(const value::Type& type) {
   std::map<std::string, Value> attrs;
   for (const auto& [name, t] : type.attributes()) attrs.emplace(name, Value::Null(t));
   return Value::Object(std::move(attrs));
-}
-
-// `timeouts.create` or `timeouts.update` (validated at plan time; the schema holds the defaults).
-std::chrono::seconds TimeoutOf(const Reader& config, const char* which) {
-  const auto d = pgha::ParseDuration(config.Object("timeouts").String(which));
-  return std::chrono::duration_cast<std::chrono::seconds>(d.value_or(std::chrono::minutes(30)));
 }
 
 // The health attributes from what a probe saw (nullopt: nothing answered).
@@ -284,8 +278,15 @@ Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics&
   s = s.WithAttr("memory", Value::Int(m.memory_mib));
   s = s.WithAttr("id", Value::String(m.uuid));
   s = s.WithAttr("name", Value::String(m.name));  // renamed by hand: the plan shows it
-  // Computed facts only: they never make a diff by themselves.
-  s = WithHealth(s, m.running ? ProbeOnce(RefOf(Reader(schema().block, s), ctx), role_->service()) : std::nullopt);
+  // Computed facts only: they never make a diff by themselves. A service that answers but is not
+  // healthy says why, as a warning on the plan.
+  const auto seen = m.running ? ProbeOnce(RefOf(Reader(schema().block, s), ctx), role_->service()) : std::nullopt;
+  if (seen && !seen->healthy) {
+    diags.AddWarning(pgha::StrCat(m.name, " is not healthy"),
+                     pgha::StrCat("Its ", role_->noun(), " reports: ", seen->problem.empty() ? "no reason given" : seen->problem,
+                                  ". The state records healthy = false; nothing was changed."));
+  }
+  s = WithHealth(s, seen);
   return WithDiskFormats(s, m);
 }
 

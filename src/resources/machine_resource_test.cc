@@ -122,7 +122,7 @@ TEST_F(MachineResourceTest, AJoiningMemberTakesItsMemberListFromTheClusterAtAppl
   PlanCreate(member(), Config(member(), no_credential), missing);
   bool named = false;
   for (const auto& d : missing.items()) {
-    named |= d.severity == value::Diagnostic::Severity::kError && d.path && d.path->ToString() == "root_client" &&
+    named |= d.severity == value::Diagnostic::Severity::kError && d.path && d.path->ToString() == "authentication_bootstrap.root_password" &&
              d.summary == "No credential for etcd's root";
   }
   EXPECT_TRUE(named);

@@ -17,7 +17,7 @@ import yaml
 UNITS = {"etcd": "etcd", "patroni": "patroni", "haproxy": "haproxy"}
 
 
-def run(argv, env=None, timeout=10):
+def run(argv, env=None, timeout=15):
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
         return out.returncode, out.stdout, out.stderr
@@ -57,7 +57,7 @@ def etcd(report):
     tls = conf["client-transport-security"]
     endpoint = conf["advertise-client-urls"].split(",")[0]
     base = ["etcdctl", "--endpoints", endpoint, "--cacert", tls["trusted-ca-file"], "--cert", tls["cert-file"],
-            "--key", tls["key-file"], "--command-timeout=5s", "-w", "json"]
+            "--key", tls["key-file"], "--command-timeout=8s", "-w", "json"]
     env = {"ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"}
     code, out, err = run(base + ["endpoint", "status"], env)
     if code != 0:
@@ -88,7 +88,7 @@ def etcd(report):
         report["role"] = "leader" if report["is_leader"] else "follower"
 
 
-def https_json(url, context, timeout=5):
+def https_json(url, context, timeout=10):
     try:
         with urllib.request.urlopen(url, context=context, timeout=timeout) as r:
             return r.status, json.load(r)

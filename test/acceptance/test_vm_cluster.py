@@ -262,12 +262,21 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
                f"({time.monotonic() - started - applied_after:.0f} s after the apply returned)")
         # A refresh reads each member's health again (Read probes through the agent), and the
         # computed facts never make a diff by themselves.
-        ws.run("apply", "-refresh-only", "-auto-approve", "-input=false")
+        # Emulated guests sharing two cores can miss one probe's deadline: a few refreshes, each recorded.
+        for refresh in range(1, 4):
+            refreshed = ws.run("apply", "-refresh-only", "-auto-approve", "-input=false")
+            roles = {r["type"]: [i["attributes"] for i in r["instances"]] for r in ws.state()["resources"]
+                     if r["type"].startswith("pgha_") and r["type"] != "pgha_certificate"}
+            unhealthy = [a["name"] for attrs in roles.values() for a in attrs if not a["healthy"]]
+            if not unhealthy:
+                break
+            said = " ".join((refreshed.stdout + refreshed.stderr).split())  # pgha's warnings say why
+            reasons = [part.split(". The state records")[0] for part in said.split("reports: ")[1:]]
+            report(f"tier B ({SIZE}) refresh {refresh} saw unhealthy", f"{', '.join(unhealthy)}: {reasons}")
+            time.sleep(10)
         ws.run("plan", "-detailed-exitcode", "-input=false", expect=0)
         # What pgha saw is in the state: one leader, one synchronous standby, every member healthy.
-        roles = {r["type"]: [i["attributes"] for i in r["instances"]] for r in ws.state()["resources"]
-                 if r["type"].startswith("pgha_") and r["type"] != "pgha_certificate"}
-        assert all(a["healthy"] for attrs in roles.values() for a in attrs), roles
+        assert not unhealthy, roles
         pg_roles = sorted(a["role"] for a in roles["pgha_postgres_node"])
         report(f"tier B ({SIZE}) roles in the state after a refresh", ", ".join(pg_roles))
         # Patroni's view of the standby (sync_standby or replica) can change from one loop to the next.
@@ -322,17 +331,10 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
         # 2. Replacing the leader's VM: pgha switches over to the synchronous standby first, then
         # deletes and recreates the VM on the same disks; the apply returns once it is healthy again.
         leader = next(name for name, ip in POSTGRES.items() if ip == leader_before)
-        writer = Writer(LB, APP_PASSWORD, ca, first_id=1_000_000, user=APP_USER).start()
-        try:
-            wait_for(lambda: len(writer.acked) >= 50, 120, "50 acknowledged rows before the replacement")
-            started = time.monotonic()
-            ws.run("apply", "-auto-approve", "-input=false", f'-replace=pgha_postgres_node.postgres["{leader}"]',
-                   timeout=BOOT_TIMEOUT + 300)
-            replaced_in = time.monotonic() - started
-            acked_now = len(writer.acked)
-            wait_for(lambda: len(writer.acked) >= acked_now + 50, 300, "50 more acknowledged rows")
-        finally:
-            writer.stop()
+        writer, _, started, replaced_in = under_writer(
+            ca, "the replacement", 1_000_000,
+            lambda: ws.run("apply", "-auto-approve", "-input=false", f'-replace=pgha_postgres_node.postgres["{leader}"]',
+                           timeout=BOOT_TIMEOUT + 300))
         new_leader_ip = primary_ip(ca)
         assert new_leader_ip and new_leader_ip != leader_before, "the replaced leader was not switched over first"
         switched = writer.acks_from(leader_before, started)
@@ -381,34 +383,71 @@ def etcdctl(client, *args, timeout=15):
     return json.loads(out.stdout) if out.returncode == 0 else None
 
 
-class QuorumSampler:
-    """Asks every etcd member about once a second for a linearizable read (`endpoint health`):
-    the cluster has its quorum when at least one answers it."""
+def under_writer(ca, what, first_id, apply, sampler=None, settle=None):
+    """Runs `apply()` while the writer commits through the load balancer: 50 acknowledged rows
+    before, then (after `settle()`, if given) 50 more. `sampler()` starts just before the apply.
+    Returns the stopped writer and sampler, when the apply started and how long it took."""
+    writer = Writer(LB, APP_PASSWORD, ca, first_id=first_id, user=APP_USER).start()
+    running = None
+    try:
+        wait_for(lambda: len(writer.acked) >= 50, 120, f"50 acknowledged rows before {what}")
+        started = time.monotonic()
+        running = sampler() if sampler else None
+        apply()
+        took = time.monotonic() - started
+        if settle:
+            settle()
+        acked_now = len(writer.acked)
+        wait_for(lambda: len(writer.acked) >= acked_now + 50, 300, "50 more acknowledged rows")
+    finally:
+        if running:
+            running.stop()
+        writer.stop()
+    return writer, running, started, took
 
-    def __init__(self, client):
-        self.client, self.samples = client, []
+
+class Sampler:
+    """Calls `sample()` about once a second in a thread until stopped, keeping (time, result) pairs."""
+
+    def __init__(self):
+        self.samples = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self):
-        env = {"ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"}
         while not self._stop.is_set():
-            healthy = []
-            for name, ip in ETCD.items():
-                out = subprocess.run(["etcdctl", "--endpoints", f"https://{ip}:2379", "--cacert", str(self.client[0]),
-                                      "--cert", str(self.client[1]), "--key", str(self.client[2]),
-                                      "--command-timeout=3s", "endpoint", "health"],
-                                     env=env, capture_output=True, text=True, timeout=10)
-                if out.returncode == 0:
-                    healthy.append(name)
-            self.samples.append((time.monotonic(), healthy))
+            self.samples.append((time.monotonic(), self.sample()))
             self._stop.wait(1)
+
+    def sample(self):
+        raise NotImplementedError
 
     def stop(self):
         self._stop.set()
         self._thread.join(timeout=60)
         return self
+
+
+class QuorumSampler(Sampler):
+    """Asks every etcd member for a linearizable read (`endpoint health`): the cluster has its
+    quorum when at least one answers it."""
+
+    def __init__(self, client):
+        self.client = client
+        super().__init__()
+
+    def sample(self):
+        env = {"ETCDCTL_API": "3", "PATH": "/usr/bin:/bin"}
+        healthy = []
+        for name, ip in ETCD.items():
+            out = subprocess.run(["etcdctl", "--endpoints", f"https://{ip}:2379", "--cacert", str(self.client[0]),
+                                  "--cert", str(self.client[1]), "--key", str(self.client[2]),
+                                  "--command-timeout=3s", "endpoint", "health"],
+                                 env=env, capture_output=True, text=True, timeout=10)
+            if out.returncode == 0:
+                healthy.append(name)
+        return healthy
 
     def without_quorum(self):
         return [t for t, healthy in self.samples if not healthy]
@@ -434,21 +473,11 @@ def replace_etcd_leader(ws, ca, tmp_path, report):
     wait_for(lambda: healthy(ca), 600, "a healthy cluster before the etcd replacement")
     pg_leader = primary_ip(ca)
     timeline = query_one(pg_leader, PASSWORD, ca, "SELECT timeline_id FROM pg_control_checkpoint()")
-    writer = Writer(LB, APP_PASSWORD, ca, first_id=2_000_000, user=APP_USER).start()
-    sampler = None
-    try:
-        wait_for(lambda: len(writer.acked) >= 50, 120, "50 acknowledged rows before the etcd replacement")
-        started = time.monotonic()
-        sampler = QuorumSampler(client)
-        ws.run("apply", "-auto-approve", "-input=false", f'-replace=pgha_etcd_member.etcd["{leader}"]',
-               timeout=BOOT_TIMEOUT + 300)
-        took = time.monotonic() - started
-        acked_now = len(writer.acked)
-        wait_for(lambda: len(writer.acked) >= acked_now + 50, 300, "50 more acknowledged rows")
-    finally:
-        if sampler:
-            sampler.stop()
-        writer.stop()
+    writer, sampler, started, took = under_writer(
+        ca, "the etcd replacement", 2_000_000,
+        lambda: ws.run("apply", "-auto-approve", "-input=false", f'-replace=pgha_etcd_member.etcd["{leader}"]',
+                       timeout=BOOT_TIMEOUT + 300),
+        sampler=lambda: QuorumSampler(client))
     members_after = etcdctl(client, "member", "list")["members"]
     voting = {m["name"]: m["ID"] for m in members_after if not m.get("isLearner")}
     acked = set(writer.acked)
@@ -466,30 +495,23 @@ def replace_etcd_leader(ws, ca, tmp_path, report):
     ws.run("plan", "-detailed-exitcode", "-input=false", expect=0)
 
 
-class DownSampler:
-    """Samples every PostgreSQL node about once a second: how many did not answer at once."""
+class DownSampler(Sampler):
+    """Samples every PostgreSQL node: how many did not answer at once."""
 
     def __init__(self, ca):
-        self.ca, self.most_down, self.samples = ca, 0, []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self.ca = ca
+        super().__init__()
 
-    def _run(self):
-        while not self._stop.is_set():
-            # Down: the VM is not running, or PostgreSQL refuses or fails the query. The timeout is
-            # generous: an emulated guest on a busy host can be slow to answer and still be up.
-            down = [name for name, ip in POSTGRES.items()
-                    if domain_state(name) != "running"
-                    or query_one(ip, PASSWORD, self.ca, "SELECT 1", timeout=10) is None]
-            self.samples.append((time.monotonic(), down))
-            self.most_down = max(self.most_down, len(down))
-            self._stop.wait(1)
+    def sample(self):
+        # Down: the VM is not running, or PostgreSQL refuses or fails the query. The timeout is
+        # generous: an emulated guest on a busy host can be slow to answer and still be up.
+        return [name for name, ip in POSTGRES.items()
+                if domain_state(name) != "running"
+                or query_one(ip, PASSWORD, self.ca, "SELECT 1", timeout=10) is None]
 
-    def stop(self):
-        self._stop.set()
-        self._thread.join(timeout=60)
-        return self
+    @property
+    def most_down(self):
+        return max((len(down) for _, down in self.samples), default=0)
 
     def order(self):
         """The nodes in the order they first went down."""
@@ -506,21 +528,10 @@ def rolling_step(ws, ca, report, what, first_id, tfvars, check):
     leader_ip = primary_ip(ca)
     leader = next(name for name, ip in POSTGRES.items() if ip == leader_ip)
     ws.write("day2.auto.tfvars.json", json.dumps(tfvars))
-    writer = Writer(LB, APP_PASSWORD, ca, first_id=first_id, user=APP_USER).start()
-    sampler = None
-    try:
-        wait_for(lambda: len(writer.acked) >= 50, 120, f"50 acknowledged rows before {what}")
-        started = time.monotonic()
-        sampler = DownSampler(ca)
-        ws.run("apply", "-auto-approve", "-input=false", timeout=3600)
-        took = time.monotonic() - started
-        wait_for(lambda: healthy(ca), 600, f"a healthy cluster after {what}")
-        acked_now = len(writer.acked)
-        wait_for(lambda: len(writer.acked) >= acked_now + 50, 300, "50 more acknowledged rows")
-    finally:
-        if sampler:
-            sampler.stop()
-        writer.stop()
+    writer, sampler, started, took = under_writer(
+        ca, what, first_id, lambda: ws.run("apply", "-auto-approve", "-input=false", timeout=3600),
+        sampler=lambda: DownSampler(ca),
+        settle=lambda: wait_for(lambda: healthy(ca), 600, f"a healthy cluster after {what}"))
     check()
     acked = set(writer.acked)
     lost = {ip: len(acked - present_ids(ip, PASSWORD, ca, acked)) for ip in POSTGRES.values()}
