@@ -132,6 +132,9 @@ resource "pgha_etcd_member" "etcd" {
   etcd {
     grpc_gateway_enabled = true # Patroni 3.0 speaks the v3 JSON gateway
     client_cert_auth     = true
+    # Emulated members answer slowly: etcd's defaults (100 ms, 1 s) call elections for nothing there.
+    heartbeat_interval = var.domain_type == "qemu" ? 500 : 100
+    election_timeout   = var.domain_type == "qemu" ? 5000 : 1000
   }
 
   cluster {

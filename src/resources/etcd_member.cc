@@ -274,6 +274,16 @@ class Etcd final : public Role {
                          Path::Of("authentication_bootstrap").Attr("users"));
       }
     }
+    // etcd refuses to start with an election timeout under five heartbeats.
+    const Value& etcd_block = Attr(config, "etcd");
+    const Value& heartbeat = Attr(etcd_block, "heartbeat_interval");
+    const Value& election = Attr(etcd_block, "election_timeout");
+    if (heartbeat.IsKnown() && election.IsKnown() &&
+        reader.Object("etcd").Int("election_timeout") < 5 * reader.Object("etcd").Int("heartbeat_interval")) {
+      diags.AddError("Election timeout too short",
+                     "etcd requires etcd.election_timeout to be at least five times etcd.heartbeat_interval.",
+                     Path::Of("etcd").Attr("election_timeout"));
+    }
     // The certificate should cover the advertised address and 127.0.0.1 (auth bootstrap dials it).
     const Value& tls = Attr(config, "tls");
     if (tls.IsKnown()) {
@@ -312,6 +322,8 @@ class Etcd final : public Role {
     m.auto_compaction_mode = etcd.String("auto_compaction_mode");
     m.auto_compaction_retention = etcd.String("auto_compaction_retention");
     m.space_quota = etcd.Int("space_quota");
+    m.heartbeat_interval_ms = etcd.Int("heartbeat_interval");
+    m.election_timeout_ms = etcd.Int("election_timeout");
     m.grpc_gateway_enabled = etcd.Bool("grpc_gateway_enabled");
     m.client_cert_auth = etcd.Bool("client_cert_auth");
     const schema::Reader auth = config.Object("authentication_bootstrap");

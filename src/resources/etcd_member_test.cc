@@ -208,3 +208,29 @@ TEST(EtcdMemberLeaving, RemovalsKeepAQuorumUnlessTheWholeClusterGoes) {
 
 }  // namespace
 }  // namespace pgha::resources
+
+namespace pgha::resources {
+namespace {
+
+// etcd refuses an election timeout under five heartbeats: refused at plan time, at its path.
+TEST_F(EtcdMemberTest, AnElectionTimeoutUnderFiveHeartbeatsIsRefused) {
+  const auto errors = [&](int heartbeat, int election) {
+    const std::string json = R"({"name": "etcd-1", "volume_id": "/v.qcow2", "cloud_init_volume_pool": "p",
+      "etcd": {"heartbeat_interval": )" + std::to_string(heartbeat) + R"(, "election_timeout": )" +
+                             std::to_string(election) + "}}";
+    auto config = value::DecodeJsonText(json, resource_->schema().type);
+    EXPECT_TRUE(config.ok()) << config.status();
+    value::Diagnostics diags;
+    resource_->ValidateConfig(*config, diags);
+    std::vector<std::string> out;
+    for (const auto& d : diags.items()) {
+      if (d.path && d.path->ToString().rfind("etcd.", 0) == 0) out.push_back(d.summary + " @ " + d.path->ToString());
+    }
+    return out;
+  };
+  EXPECT_EQ(errors(500, 2000), std::vector<std::string>{"Election timeout too short @ etcd.election_timeout"});
+  EXPECT_EQ(errors(500, 5000), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace pgha::resources

@@ -40,6 +40,8 @@ absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& m) {
                  {"auto_compaction_mode", m.auto_compaction_mode},
                  {"auto_compaction_retention", m.auto_compaction_retention},
                  {"quota_backend_bytes", m.space_quota},
+                 {"heartbeat_interval", m.heartbeat_interval_ms},
+                 {"election_timeout", m.election_timeout_ms},
                  {"enable_grpc_gateway", m.grpc_gateway_enabled},
                  {"client_cert_auth", m.client_cert_auth},
                  {"peer_allowed_cn", m.peer_allowed_cn.empty() ? TemplateValue(kOmit) : TemplateValue(m.peer_allowed_cn)},

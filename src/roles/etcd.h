@@ -34,6 +34,7 @@ struct EtcdMember {
   std::string auto_compaction_mode;
   std::string auto_compaction_retention;
   int64_t space_quota = 0;
+  int64_t heartbeat_interval_ms = 0, election_timeout_ms = 0;
   bool grpc_gateway_enabled = false;
   bool client_cert_auth = false;
   bool bootstrap_auth = false;

@@ -65,8 +65,13 @@ def etcd(report):
         return
     status = json.loads(out)[0]["Status"]
     report["member_id"] = "%x" % status["header"]["member_id"]
-    report["is_leader"] = status["leader"] == status["header"]["member_id"]
+    # etcd leaves `leader` out of its JSON while it has none (an election is under way).
+    leader = status.get("leader", 0)
+    report["is_leader"] = leader != 0 and leader == status["header"]["member_id"]
     report["is_learner"] = bool(status.get("isLearner"))
+    if leader == 0:
+        report["problem"] = "etcd has no leader (an election is under way, or no quorum)"
+        return
     code, out, err = run(base + ["endpoint", "health"], env)
     report["service_healthy"] = code == 0 and all(e.get("health") for e in json.loads(out or "[]"))
     code, out, err = run(base + ["member", "list"], env)
