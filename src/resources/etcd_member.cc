@@ -20,16 +20,14 @@ using value::GetString;
 using value::Path;
 using value::Value;
 
-std::string ClientUrl(const std::string& ip) { return pgha::StrCat("https://", roles::HostPort(ip, 2379)); }
-std::string PeerUrl(const std::string& ip) { return pgha::StrCat("https://", roles::HostPort(ip, 2380)); }
+using roles::EtcdClientUrl;
+using roles::EtcdPeerUrl;
 
 // etcd's `initial-cluster` for the members the user listed (a wholly known list).
 std::string InitialClusterOf(const Value& members) {
-  std::string out;
-  for (const Value& m : members.Elements()) {
-    out += pgha::StrCat(out.empty() ? "" : ",", GetString(m, "name"), "=", PeerUrl(GetString(m, "ip")));
-  }
-  return out;
+  std::vector<std::pair<std::string, std::string>> listed;
+  for (const Value& m : members.Elements()) listed.emplace_back(GetString(m, "name"), GetString(m, "ip"));
+  return roles::EtcdInitialCluster(listed);
 }
 
 // Membership changes need etcd's root: a root client certificate, or root's password.
@@ -58,7 +56,7 @@ etcd::Client ClientOf(const schema::Reader& config, bool self) {
   const std::string me = AdvertisedIp(config);
   std::vector<std::string> endpoints;
   for (const auto& m : config.Object("cluster").Objects("initial_members")) {
-    if (self || m.String("ip") != me) endpoints.push_back(ClientUrl(m.String("ip")));
+    if (self || m.String("ip") != me) endpoints.push_back(EtcdClientUrl(m.String("ip")));
   }
   return etcd::Client(std::move(endpoints), std::move(c));
 }
@@ -106,7 +104,7 @@ class Etcd final : public Role {
     }
     if (!HasRootCredential(planned)) return absl::FailedPreconditionError(kNoRootCredential);
     etcd::Client client = ClientOf(planned, /*self=*/false);
-    const std::string peer_url = PeerUrl(AdvertisedIp(planned));
+    const std::string peer_url = EtcdPeerUrl(AdvertisedIp(planned));
     auto added = etcd::JoinAsLearner(client, peer_url, deadline, cancelled);
     if (!added.ok()) return added.status();
     PGHA_CRASH_POINT("etcd_member.learner_added");
@@ -117,7 +115,7 @@ class Etcd final : public Role {
   absl::Status Admit(const schema::Reader& state, Deadline deadline, const Cancelled& cancelled) const override {
     if (state.Object("cluster").Bool("is_initializing")) return absl::OkStatus();
     etcd::Client client = ClientOf(state, /*self=*/false);
-    return etcd::PromoteWhenInSync(client, PeerUrl(AdvertisedIp(state)), deadline, cancelled);
+    return etcd::PromoteWhenInSync(client, EtcdPeerUrl(AdvertisedIp(state)), deadline, cancelled);
   }
 
   absl::Status Leave(const schema::Reader& state, const std::vector<std::string>& leaving, Deadline deadline,
@@ -125,7 +123,7 @@ class Etcd final : public Role {
     etcd::Client client = ClientOf(state, /*self=*/true);
     auto members = client.MemberList();
     if (!members.ok()) return absl::UnavailableError(pgha::StrCat("no member answered: ", members.status().message()));
-    const std::string peer_url = PeerUrl(AdvertisedIp(state));
+    const std::string peer_url = EtcdPeerUrl(AdvertisedIp(state));
     const auto me = etcd::FindByPeerUrl(*members, peer_url);
     if (!me) return absl::OkStatus();  // gone already (a retry)
     const bool everyone_leaves = std::all_of(members->begin(), members->end(), [&](const etcd::Member& m) {

@@ -1,6 +1,8 @@
 // pgha_etcd_member's own rules, through the resource as the provider calls it.
 #include "resources/etcd_member.h"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "pki/key.h"
 #include "pki/pem.h"
 #include "resources/registry.h"
+#include "resources/resource_test_support.h"
 #include "schema/validate.h"
 #include "value/json_codec.h"
 
@@ -212,20 +215,18 @@ TEST(EtcdMemberLeaving, RemovalsKeepAQuorumUnlessTheWholeClusterGoes) {
 namespace pgha::resources {
 namespace {
 
+class EtcdTimingsTest : public ResourceTest {};
+
 // etcd refuses an election timeout under five heartbeats: refused at plan time, at its path.
-TEST_F(EtcdMemberTest, AnElectionTimeoutUnderFiveHeartbeatsIsRefused) {
+TEST_F(EtcdTimingsTest, AnElectionTimeoutUnderFiveHeartbeatsIsRefused) {
+  const Resource& member = Get("pgha_etcd_member");
   const auto errors = [&](int heartbeat, int election) {
-    const std::string json = R"({"name": "etcd-1", "volume_id": "/v.qcow2", "cloud_init_volume_pool": "p",
-      "etcd": {"heartbeat_interval": )" + std::to_string(heartbeat) + R"(, "election_timeout": )" +
-                             std::to_string(election) + "}}";
-    auto config = value::DecodeJsonText(json, resource_->schema().type);
-    EXPECT_TRUE(config.ok()) << config.status();
-    value::Diagnostics diags;
-    resource_->ValidateConfig(*config, diags);
+    const auto all = Diagnose(member, Config(member, R"({"name": "etcd-1", "volume_id": "/v.qcow2",
+      "cloud_init_volume_pool": "p", "etcd": {"heartbeat_interval": )" + std::to_string(heartbeat) +
+                                                       R"(, "election_timeout": )" + std::to_string(election) + "}}"));
     std::vector<std::string> out;
-    for (const auto& d : diags.items()) {
-      if (d.path && d.path->ToString().rfind("etcd.", 0) == 0) out.push_back(d.summary + " @ " + d.path->ToString());
-    }
+    std::copy_if(all.begin(), all.end(), std::back_inserter(out),
+                 [](const std::string& d) { return d.find(" @ etcd.") != std::string::npos; });
     return out;
   };
   EXPECT_EQ(errors(500, 2000), std::vector<std::string>{"Election timeout too short @ etcd.election_timeout"});

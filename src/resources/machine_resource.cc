@@ -61,6 +61,20 @@ Value NullObject(const value::Type& type) {
   return Value::Object(std::move(attrs));
 }
 
+// Runs each command in the guest in turn, stopping at the first that fails or exits non-zero.
+absl::Status RunEach(agent::GuestAgent& agent, const agent::LibvirtChannel& channel,
+                     const std::vector<std::vector<std::string>>& commands, std::chrono::seconds deadline) {
+  for (const auto& argv : commands) {
+    auto out = agent.Run({.argv = argv, .deadline = deadline});
+    if (!out.ok()) return out.status();
+    if (out->exit_code != 0) {
+      return absl::FailedPreconditionError(pgha::StrCat("`", absl::StrJoin(argv, " "), "` in ", channel.Describe(),
+                                                        " exited ", out->exit_code, ": ", out->err.substr(0, 500)));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The health attributes from what a probe saw (nullopt: nothing answered).
 Value WithHealth(Value s, const std::optional<health::Health>& h) {
   const auto& attrs = s.type().attributes();
@@ -372,15 +386,7 @@ absl::Status MachineResource::ApplyLive(const Context& ctx, const MachineRef& re
   for (const auto& f : change.writes) {
     if (auto s = agent.WriteFile(f.path, f.content, f.owner, f.permissions); !s.ok()) return s;
   }
-  for (const auto& argv : change.effect.commands) {
-    auto out = agent.Run({.argv = argv, .deadline = std::chrono::seconds(300)});
-    if (!out.ok()) return out.status();
-    if (out->exit_code != 0) {
-      return absl::FailedPreconditionError(pgha::StrCat("`", absl::StrJoin(argv, " "), "` in ", channel.Describe(),
-                                                        " exited ", out->exit_code, ": ", out->err.substr(0, 500)));
-    }
-  }
-  return absl::OkStatus();
+  return RunEach(agent, channel, change.effect.commands, std::chrono::seconds(300));
 }
 
 // Patroni applies bootstrap.dcs only when a cluster bootstraps: a changed
@@ -514,16 +520,9 @@ void MachineResource::RunRetireCommands(const Context& ctx, const MachineRef& re
   if (commands.empty()) return;
   agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
   agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
-  for (const auto& argv : commands) {
-    auto out = agent.Run({.argv = argv, .deadline = std::chrono::seconds(60)});
-    if (!out.ok() || out->exit_code != 0) {
-      diags.AddWarning(pgha::StrCat(ref.name, " left its cluster, but its data was not set aside"),
-                       pgha::StrCat("`", absl::StrJoin(argv, " "), "` did not succeed (",
-                                    out.ok() ? pgha::StrCat("exit ", out->exit_code, ": ", out->err.substr(0, 300))
-                                             : std::string(out.status().message()),
-                                    "). A VM booted again from the same disks would start as the removed member."));
-      return;
-    }
+  if (auto ran = RunEach(agent, channel, commands, std::chrono::seconds(60)); !ran.ok()) {
+    diags.AddWarning(pgha::StrCat(ref.name, " left its cluster, but its data was not set aside"),
+                     pgha::StrCat(ran.message(), ". A VM booted again from the same disks would start as the removed member."));
   }
 }
 

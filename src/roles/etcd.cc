@@ -13,27 +13,30 @@ std::string Url(const std::string& ip, int port) { return pgha::StrCat("https://
 
 }  // namespace
 
+std::string EtcdPeerUrl(const std::string& ip) { return Url(ip, 2380); }
+std::string EtcdClientUrl(const std::string& ip) { return Url(ip, 2379); }
+
+std::string EtcdInitialCluster(const std::vector<std::pair<std::string, std::string>>& members) {
+  std::string out;
+  for (const auto& [name, ip] : members) out += pgha::StrCat(out.empty() ? "" : ",", name, "=", EtcdPeerUrl(ip));
+  return out;
+}
+
 absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& m) {
   // etcd refuses both at once; with neither, any certificate from the CA could speak Raft.
   if (m.peer_allowed_cn.empty() == m.peer_allowed_hostname.empty()) {
     return absl::InvalidArgumentError("exactly one of the peer's allowed CN and hostname is needed");
   }
-  std::string initial_cluster = m.initial_cluster;
-  if (initial_cluster.empty()) {
-    for (const auto& [name, ip] : m.initial_members) {
-      if (!initial_cluster.empty()) initial_cluster += ",";
-      initial_cluster += pgha::StrCat(name, "=", Url(ip, 2380));
-    }
-  }
+  const std::string initial_cluster = m.initial_cluster.empty() ? EtcdInitialCluster(m.initial_members) : m.initial_cluster;
   auto tmpl = cloudinit::EmbeddedTemplate("etcd/etcd.yml");
   if (!tmpl.ok()) return tmpl.status();
   auto config = cloudinit::RenderYamlTemplate(
       *tmpl, {
                  {"name", m.name},
-                 {"listen_peer_urls", Url(m.ip, 2380)},
-                 {"listen_client_urls", pgha::StrCat(Url(m.ip, 2379), ",https://127.0.0.1:2379")},
-                 {"advertise_peer_urls", Url(m.ip, 2380)},
-                 {"advertise_client_urls", Url(m.ip, 2379)},
+                 {"listen_peer_urls", EtcdPeerUrl(m.ip)},
+                 {"listen_client_urls", pgha::StrCat(EtcdClientUrl(m.ip), ",https://127.0.0.1:2379")},
+                 {"advertise_peer_urls", EtcdPeerUrl(m.ip)},
+                 {"advertise_client_urls", EtcdClientUrl(m.ip)},
                  {"initial_cluster", initial_cluster},
                  {"initial_cluster_token", m.initial_token},
                  {"initial_cluster_state", std::string(m.is_initializing ? "new" : "existing")},

@@ -48,4 +48,10 @@ struct EtcdMember {
 
 absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& member);
 
+// How a member at `ip` is reached: its peer URL (https://ip:2380) and client URL (https://ip:2379).
+std::string EtcdPeerUrl(const std::string& ip);
+std::string EtcdClientUrl(const std::string& ip);
+// etcd's `initial-cluster` for these members (name, ip): "name=peerURL,...".
+std::string EtcdInitialCluster(const std::vector<std::pair<std::string, std::string>>& members);
+
 }  // namespace pgha::roles
