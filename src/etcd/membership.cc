@@ -99,15 +99,16 @@ absl::Status PromoteWhenInSync(Client& client, const std::string& peer_url, Dead
                                       "initial-cluster that lists the current members and itself"));
 }
 
+bool KeepsQuorum(int voters, int removing) { return voters - removing >= voters / 2 + 1; }
+
 absl::Status CheckRemovals(const std::vector<Member>& members, const std::vector<std::string>& peer_urls) {
   const int voters = Voters(members);
   int removing = 0;
   for (const auto& url : peer_urls) {
     if (auto m = FindByPeerUrl(members, url); m && !m->learner) ++removing;
   }
-  if (removing == 0) return absl::OkStatus();
+  if (removing == 0 || KeepsQuorum(voters, removing)) return absl::OkStatus();
   const int quorum = voters / 2 + 1;
-  if (voters - removing >= quorum) return absl::OkStatus();
   return absl::FailedPreconditionError(pgha::StrCat(
       "removing ", removing, " of the etcd cluster's ", voters, " voting members leaves ", voters - removing,
       ", fewer than its quorum of ", quorum,

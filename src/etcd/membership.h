@@ -38,6 +38,10 @@ absl::StatusOr<Client::Added> JoinAsLearner(Client& client, const std::string& p
 absl::Status PromoteWhenInSync(Client& client, const std::string& peer_url, Deadline deadline,
                                const Cancelled& cancelled);
 
+// Whether `voters - removing` voting members are still a quorum of the
+// `voters` there were. The one rule behind every removal check.
+bool KeepsQuorum(int voters, int removing);
+
 // Whether removing `removing` voting members of the cluster, all at once,
 // keeps a quorum of the cluster as it is now (FailedPrecondition saying why
 // not). Learners and members that are already gone do not count.

@@ -116,6 +116,16 @@ TEST_F(MembershipTest, ARemovalThatNeedsADownMemberIsRefusedAndADeadLeaderIsRemo
   ExpectVoters(client, 2);
 }
 
+TEST(KeepsQuorum, WhatStaysMustBeAMajorityOfWhatWas) {
+  EXPECT_TRUE(KeepsQuorum(3, 1));
+  EXPECT_FALSE(KeepsQuorum(3, 2));
+  EXPECT_FALSE(KeepsQuorum(2, 1));  // 1 of 2 is no majority of 2
+  EXPECT_TRUE(KeepsQuorum(5, 2));
+  EXPECT_FALSE(KeepsQuorum(4, 2));
+  EXPECT_FALSE(KeepsQuorum(1, 1));
+  EXPECT_TRUE(KeepsQuorum(1, 0));
+}
+
 TEST(CheckRemovals, NeverHalfOrMoreOfTheVotersAtOnce) {
   auto cluster = [](int voters, int learners) {
     std::vector<Member> out;

@@ -147,8 +147,8 @@ class Etcd final : public Role {
       return std::find(leaving.begin(), leaving.end(), m) != leaving.end();
     }));
     const int voters = static_cast<int>(members.size());
+    if (removing == voters || etcd::KeepsQuorum(voters, removing)) return absl::OkStatus();  // all: a destroy
     const int quorum = voters / 2 + 1;
-    if (removing == voters || voters - removing >= quorum) return absl::OkStatus();  // all: a destroy
     return absl::FailedPreconditionError(pgha::StrCat(
         "this plan removes ", removing, " of the etcd cluster's ", voters, " members and keeps ", voters - removing,
         ", fewer than its quorum of ", quorum, ". Remove them in separate applies, one at a time: each step keeps a "
