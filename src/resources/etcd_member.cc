@@ -135,10 +135,16 @@ class Etcd final : public Role {
   }
 
   // A removed member's data names it: etcd would refuse to start from it again. Kept aside, not
-  // deleted, in case someone needs what was in it.
+  // deleted, in case someone needs what was in it. A VM booted again from this disk (a -replace)
+  // starts etcd with the old configuration before cloud-init writes the new one; a founding
+  // member's says `new` and would found a cluster of its own (seen on VMs), so from now on it
+  // says `existing`: with no data, etcd joins as the learner pgha added for the new member.
   std::vector<std::vector<std::string>> RetireCommands() const override {
     return {{"/bin/systemctl", "stop", "etcd"},
-            {"/bin/sh", "-c", "d=/var/lib/etcd/pgha; [ ! -d \"$d\" ] || mv \"$d\" \"$d.removed-$(date +%s)\""}};
+            {"/bin/sh", "-c", "d=/var/lib/etcd/pgha; [ ! -d \"$d\" ] || mv \"$d\" \"$d.removed-$(date +%s)\""},
+            {"/bin/sh", "-c",
+             "f=/etc/etcd/pgha.yml; [ ! -f \"$f\" ] || "
+             "sed -i 's/^initial-cluster-state: \"new\"$/initial-cluster-state: \"existing\"/' \"$f\""}};
   }
 
   absl::Status CheckLeaving(const std::vector<std::string>& members,

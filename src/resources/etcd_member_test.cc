@@ -2,6 +2,9 @@
 #include "resources/etcd_member.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -13,6 +16,7 @@
 #include "pki/pem.h"
 #include "resources/registry.h"
 #include "resources/resource_test_support.h"
+#include "roles/etcd.h"
 #include "schema/validate.h"
 #include "value/json_codec.h"
 
@@ -231,6 +235,53 @@ TEST_F(EtcdTimingsTest, AnElectionTimeoutUnderFiveHeartbeatsIsRefused) {
   };
   EXPECT_EQ(errors(500, 2000), std::vector<std::string>{"Election timeout too short @ etcd.election_timeout"});
   EXPECT_EQ(errors(500, 5000), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace pgha::resources
+
+namespace pgha::resources {
+namespace {
+
+// The commands that retire a removed member's disk, run on a founding member's real configuration
+// and data directory (paths moved under a temporary directory): the data goes aside, and etcd
+// started from that configuration again may only join an existing cluster.
+TEST(EtcdMemberRetiring, ADiskBootedAgainNeverFoundsAClusterOfItsOwn) {
+  roles::EtcdMember founder{.name = "etcd-1", .ip = "10.0.0.11", .initial_members = {{"etcd-1", "10.0.0.11"}},
+                            .initial_token = "t", .is_initializing = true, .auto_compaction_mode = "periodic",
+                            .auto_compaction_retention = "1h", .space_quota = 1 << 30, .heartbeat_interval_ms = 100,
+                            .election_timeout_ms = 1000, .peer_allowed_cn = "etcd-member"};
+  auto pieces = roles::RenderEtcd(founder);
+  ASSERT_TRUE(pieces.ok()) << pieces.status();
+  const auto config = std::find_if(pieces->files.begin(), pieces->files.end(),
+                                   [](const auto& f) { return f.path == "/etc/etcd/pgha.yml"; });
+  ASSERT_NE(config, pieces->files.end());
+  ASSERT_NE(config->content.find("initial-cluster-state: \"new\"\n"), std::string::npos) << config->content;
+
+  const std::filesystem::path root = std::filesystem::path(::testing::TempDir()) / "retire";
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root / "var/lib/etcd/pgha/member");
+  std::filesystem::create_directories(root / "etc/etcd");
+  std::ofstream(root / "etc/etcd/pgha.yml") << config->content;
+  for (auto argv : EtcdRole()->RetireCommands()) {
+    if (argv[0] == "/bin/systemctl") continue;  // no etcd runs here
+    for (auto& arg : argv) {
+      for (const std::string prefix : {"/var/lib/etcd", "/etc/etcd"}) {
+        if (auto at = arg.find(prefix); at != std::string::npos) arg.insert(at, root.string());
+      }
+    }
+    ASSERT_EQ(argv[0], "/bin/sh");
+    std::string command = "/bin/sh -c '";
+    for (const char c : argv[2]) command += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    command += "'";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  }
+  EXPECT_FALSE(std::filesystem::exists(root / "var/lib/etcd/pgha"));
+  std::ifstream in(root / "etc/etcd/pgha.yml");
+  const std::string retired((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(retired.find("initial-cluster-state: \"existing\"\n"), std::string::npos) << retired;
+  EXPECT_EQ(retired.find("\"new\""), std::string::npos);
+  EXPECT_NE(retired.find("name: \"etcd-1\""), std::string::npos);  // the rest as it was
 }
 
 }  // namespace
