@@ -174,7 +174,7 @@ def test_haproxy_configuration(rendered, tmp_path):
     files = docs["lb"]["files"]
     cfg = files["/etc/haproxy/haproxy.cfg"]
     assert "server postgres-1 10.215.0.21:5432 check port 8008 verifyhost postgres-1" in cfg
-    assert "http-check send meth GET uri /primary" in cfg
+    assert "http-check send meth OPTIONS uri /primary" in cfg
     assert "verify required" in cfg and "timeout client 10m" in cfg
     # haproxy -c reads the certificates too: map /etc/haproxy to the extracted files.
     for path, content in files.items():
