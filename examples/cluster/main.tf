@@ -236,6 +236,11 @@ resource "pgha_postgres_node" "postgres" {
   patroni {
     scope        = "${local.prefix}pgha"
     cluster_size = length(local.postgres)
+    # Emulated guests on a busy host can stall for seconds: pgha's defaults (15/3/6, for a fast
+    # failover) would cost the leader its key there with nothing wrong. Patroni's own 30/10/10 under qemu.
+    ttl           = var.domain_type == "qemu" ? 30 : null
+    loop_wait     = var.domain_type == "qemu" ? 10 : null
+    retry_timeout = var.domain_type == "qemu" ? 10 : null
   }
 
   depends_on = [pgha_etcd_member.etcd]

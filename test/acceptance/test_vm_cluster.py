@@ -23,6 +23,7 @@ would, through the load balancer VM with sslmode=verify-full:
 Size: PGHA_VM_CLUSTER=small (default, in CI: 1 etcd member, 2 PostgreSQL nodes, 1 load balancer),
 three (1 + 3 + 1, the day-2 issue's), etcd (3 + 2 + 1, etcd membership) or full (the 3 + 3 + 1 example).
 """
+import base64
 import json
 import os
 import socket
@@ -151,6 +152,36 @@ def console_tails(console_dir, lines=25):
         text = path.read_text(errors="replace").splitlines()
         parts.append(f"--- {path.name}\n" + "\n".join(text[-lines:]))
     return "\n".join(parts)
+
+
+def guest_journal(name, lines=1500):
+    """The last lines of the guest's journal for pgha's services this boot, read through its QEMU agent
+    as pgha reads it: what a failed run leaves to diagnose, since destroy takes the disks."""
+    command = {"execute": "guest-exec", "arguments": {
+        "path": "/bin/journalctl", "capture-output": True,
+        "arg": ["--no-pager", "-o", "short-precise", "-b", "-n", str(lines),
+                "-u", "etcd", "-u", "patroni", "-u", "haproxy", "-u", "pgha-*"]}}
+    started = virsh("qemu-agent-command", name, json.dumps(command), check=False)
+    if started.returncode != 0:
+        return f"(no agent: {started.stderr.strip()})"
+    pid = json.loads(started.stdout)["return"]["pid"]
+    for _ in range(60):
+        status = virsh("qemu-agent-command", name, json.dumps({"execute": "guest-exec-status", "arguments": {"pid": pid}}),
+                       check=False)
+        reply = json.loads(status.stdout or "{}").get("return", {})
+        if reply.get("exited"):
+            return base64.b64decode(reply.get("out-data", "")).decode(errors="replace")
+        time.sleep(0.5)
+    return "(journalctl did not finish)"
+
+
+def save_journals(directory):
+    """Each running VM's journal into `directory`, for a run that failed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in NAMES:
+        if domain_state(name) == "running":
+            (directory / f"{name}.journal").write_text(guest_journal(name))
+    return directory
 
 
 def primary_ip(ca):
@@ -292,62 +323,11 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
 
         create_table(LB, APP_PASSWORD, ca, user=APP_USER)
 
-        # 1. Certificate rotation, live: new certificates for every PostgreSQL node. pgha writes them
-        # into the running guests and reloads Patroni: no reboot, no restart, no failover, no client error.
-        client = tmp_path / "haproxy-client.crt", tmp_path / "haproxy-client.key"
-        haproxy_client = certificates(ws, "haproxy_client")[None]
-        client[0].write_text(haproxy_client["cert_pem"])
-        client[1].write_text(haproxy_client["private_key_pem"])
-        os.chmod(client[1], 0o600)
-        before = {ip: postmaster_start(ip, ca) for ip in POSTGRES.values()}
-        pids = qemu_pids()
-        old_certs = certificates(ws, "postgres")
-        leader_before = primary_ip(ca)
-        writer = Writer(LB, APP_PASSWORD, ca, first_id=1, user=APP_USER).start()
-        try:
-            wait_for(lambda: len(writer.acked) >= 50, 120, "50 acknowledged rows before the rotation")
-            started = time.monotonic()
-            ws.run("apply", "-auto-approve", "-input=false",
-                   *[f'-replace=pgha_certificate.postgres["{name}"]' for name in POSTGRES], timeout=1200)
-            rotated_in = time.monotonic() - started
-            acked_now = len(writer.acked)
-            wait_for(lambda: len(writer.acked) >= acked_now + 50, 60, "50 more acknowledged rows")
-        finally:
-            writer.stop()
-        new_certs = certificates(ws, "postgres")
-        for name, ip in POSTGRES.items():
-            assert new_certs[name]["serial"] != old_certs[name]["serial"]
-            expected = der(new_certs[name]["cert_pem"])
-            assert served_certificate(ip, 5432, ca) == expected, f"{name}'s PostgreSQL serves an old certificate"
-            assert served_certificate(ip, 8008, ca, client) == expected, f"{name}'s REST API serves an old certificate"
-            assert postmaster_start(ip, ca) == before[ip], f"{name}'s PostgreSQL restarted"
-            assert qemu_pids()[name] == pids[name], f"{name}'s VM restarted"
-        assert primary_ip(ca) == leader_before, "the rotation moved the leader"
-        report(f"tier B ({SIZE}) live certificate rotation ({len(POSTGRES)} nodes)",
-               f"apply {rotated_in:.0f} s, {len(writer.acked)} acked, {len(writer.errors)} client errors, "
-               f"{len(writer.unknown)} unknown outcome, largest gap between commits {largest_gap(writer, started):.1f} s")
-        assert not writer.errors and not writer.unknown, writer.errors[:5]
-
-        # 2. Replacing the leader's VM: pgha switches over to the synchronous standby first, then
-        # deletes and recreates the VM on the same disks; the apply returns once it is healthy again.
-        leader = next(name for name, ip in POSTGRES.items() if ip == leader_before)
-        writer, _, started, replaced_in = under_writer(
-            ca, "the replacement", 1_000_000,
-            lambda: ws.run("apply", "-auto-approve", "-input=false", f'-replace=pgha_postgres_node.postgres["{leader}"]',
-                           timeout=BOOT_TIMEOUT + 300))
-        new_leader_ip = primary_ip(ca)
-        assert new_leader_ip and new_leader_ip != leader_before, "the replaced leader was not switched over first"
-        switched = writer.acks_from(leader_before, started)
-        wait_for(lambda: healthy(ca), 300, f"{leader} back as a replica")
-        acked = set(writer.acked)
-        lost = {ip: len(acked - present_ids(ip, PASSWORD, ca, acked)) for ip in POSTGRES.values()}
-        report(f"tier B ({SIZE}) leader VM replaced (switchover first)",
-               f"apply {replaced_in:.0f} s, first commit on the new leader after {switched[0] - started:.1f} s, "
-               f"largest gap between commits {largest_gap(writer, started):.0f} s "
-               f"(strict synchronous mode with {POSTGRES_COUNT} nodes waits for the rebuilt standby), "
-               f"{len(acked)} acked, lost per node {lost}, {len(writer.unknown)} unknown outcome")
-        assert not any(lost.values()), f"acknowledged rows missing: {lost}"
-
+        # 1-2. (every size but etcd, whose run is for membership) a live certificate rotation, then
+        # the PostgreSQL leader's VM replaced.
+        if SIZE != "etcd":
+            rotate_certificates_live(ws, ca, tmp_path, report)
+            replace_postgres_leader(ws, ca, report)
         # 3. (etcd or full size) etcd membership through terraform apply: the etcd leader's VM replaced.
         if ETCD_COUNT >= 3:
             replace_etcd_leader(ws, ca, tmp_path, report)
@@ -359,6 +339,12 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
         if DAY2:
             rolling_changes(ws, ca, report)
             never_healthy(ws, report)
+    except BaseException:
+        try:
+            report(f"tier B ({SIZE}) failed: the guests' journals", str(save_journals(tmp_path / "journals")))
+        except Exception as error:  # noqa: BLE001 - the run's own failure is what must surface
+            report(f"tier B ({SIZE}) failed, and its journals could not be read", repr(error))
+        raise
     finally:
         memory.stop()
         report(f"tier B ({SIZE}) peak qemu RSS, all VMs", f"{memory.peak_kib / 1024:.0f} MiB")
@@ -367,6 +353,73 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
     for name in NAMES:
         assert domain_state(name) is None, f"{name} left behind"
     assert not [v for v in seed_volumes() if v.startswith(PREFIX)]
+
+
+def rotate_certificates_live(ws, ca, tmp_path, report):
+    """New certificates for every PostgreSQL node while the writer commits through the load balancer."""
+    # 1. Certificate rotation, live: new certificates for every PostgreSQL node. pgha writes them
+    # into the running guests and reloads Patroni: no reboot, no restart, no failover, no client error.
+    client = tmp_path / "haproxy-client.crt", tmp_path / "haproxy-client.key"
+    haproxy_client = certificates(ws, "haproxy_client")[None]
+    client[0].write_text(haproxy_client["cert_pem"])
+    client[1].write_text(haproxy_client["private_key_pem"])
+    os.chmod(client[1], 0o600)
+    before = {ip: postmaster_start(ip, ca) for ip in POSTGRES.values()}
+    pids = qemu_pids()
+    old_certs = certificates(ws, "postgres")
+    leader_before = primary_ip(ca)
+    writer = Writer(LB, APP_PASSWORD, ca, first_id=1, user=APP_USER).start()
+    try:
+        wait_for(lambda: len(writer.acked) >= 50, 120, "50 acknowledged rows before the rotation")
+        started = time.monotonic()
+        ws.run("apply", "-auto-approve", "-input=false",
+               *[f'-replace=pgha_certificate.postgres["{name}"]' for name in POSTGRES], timeout=1200)
+        rotated_in = time.monotonic() - started
+        acked_now = len(writer.acked)
+        wait_for(lambda: len(writer.acked) >= acked_now + 50, 60, "50 more acknowledged rows")
+    finally:
+        writer.stop()
+    new_certs = certificates(ws, "postgres")
+    leader_after = primary_ip(ca)
+    restarted = {name: (before[ip], postmaster_start(ip, ca)) for name, ip in POSTGRES.items()
+                 if postmaster_start(ip, ca) != before[ip]}
+    report(f"tier B ({SIZE}) live certificate rotation ({len(POSTGRES)} nodes)",
+           f"apply {rotated_in:.0f} s, {len(writer.acked)} acked, {len(writer.errors)} client errors, "
+           f"{len(writer.unknown)} unknown outcome, largest gap between commits {largest_gap(writer, started):.1f} s, "
+           f"leader {leader_before} -> {leader_after}, PostgreSQL restarted (start before, after): {restarted or 'none'}")
+    for name, ip in POSTGRES.items():
+        assert new_certs[name]["serial"] != old_certs[name]["serial"]
+        expected = der(new_certs[name]["cert_pem"])
+        assert served_certificate(ip, 5432, ca) == expected, f"{name}'s PostgreSQL serves an old certificate"
+        assert served_certificate(ip, 8008, ca, client) == expected, f"{name}'s REST API serves an old certificate"
+        assert name not in restarted, f"{name}'s PostgreSQL restarted"
+        assert qemu_pids()[name] == pids[name], f"{name}'s VM restarted"
+    assert leader_after == leader_before, "the rotation moved the leader"
+    assert not writer.errors and not writer.unknown, writer.errors[:5]
+
+
+def replace_postgres_leader(ws, ca, report):
+    """`-replace` of the PostgreSQL leader's VM while the writer commits: switched over first, no row lost."""
+    leader_before = primary_ip(ca)
+    # 2. Replacing the leader's VM: pgha switches over to the synchronous standby first, then
+    # deletes and recreates the VM on the same disks; the apply returns once it is healthy again.
+    leader = next(name for name, ip in POSTGRES.items() if ip == leader_before)
+    writer, _, started, replaced_in = under_writer(
+        ca, "the replacement", 1_000_000,
+        lambda: ws.run("apply", "-auto-approve", "-input=false", f'-replace=pgha_postgres_node.postgres["{leader}"]',
+                       timeout=BOOT_TIMEOUT + 300))
+    new_leader_ip = primary_ip(ca)
+    assert new_leader_ip and new_leader_ip != leader_before, "the replaced leader was not switched over first"
+    switched = writer.acks_from(leader_before, started)
+    wait_for(lambda: healthy(ca), 300, f"{leader} back as a replica")
+    acked = set(writer.acked)
+    lost = {ip: len(acked - present_ids(ip, PASSWORD, ca, acked)) for ip in POSTGRES.values()}
+    report(f"tier B ({SIZE}) leader VM replaced (switchover first)",
+           f"apply {replaced_in:.0f} s, first commit on the new leader after {switched[0] - started:.1f} s, "
+           f"largest gap between commits {largest_gap(writer, started):.0f} s "
+           f"(strict synchronous mode with {POSTGRES_COUNT} nodes waits for the rebuilt standby), "
+           f"{len(acked)} acked, lost per node {lost}, {len(writer.unknown)} unknown outcome")
+    assert not any(lost.values()), f"acknowledged rows missing: {lost}"
 
 
 def etcdctl(client, *args, timeout=15):
