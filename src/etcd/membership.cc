@@ -99,7 +99,9 @@ absl::Status PromoteWhenInSync(Client& client, const std::string& peer_url, Dead
                                       "initial-cluster that lists the current members and itself"));
 }
 
-bool KeepsQuorum(int voters, int removing) { return voters - removing >= voters / 2 + 1; }
+int Quorum(int voters) { return voters / 2 + 1; }
+
+bool KeepsQuorum(int voters, int removing) { return voters - removing >= Quorum(voters); }
 
 absl::Status CheckRemovals(const std::vector<Member>& members, const std::vector<std::string>& peer_urls) {
   const int voters = Voters(members);
@@ -108,7 +110,7 @@ absl::Status CheckRemovals(const std::vector<Member>& members, const std::vector
     if (auto m = FindByPeerUrl(members, url); m && !m->learner) ++removing;
   }
   if (removing == 0 || KeepsQuorum(voters, removing)) return absl::OkStatus();
-  const int quorum = voters / 2 + 1;
+  const int quorum = Quorum(voters);
   return absl::FailedPreconditionError(pgha::StrCat(
       "removing ", removing, " of the etcd cluster's ", voters, " voting members leaves ", voters - removing,
       ", fewer than its quorum of ", quorum,
@@ -139,7 +141,7 @@ absl::Status LeaveSafely(Client& client, const std::string& peer_url, Deadline d
       }
     }
     const int staying = Voters(*members) - 1;
-    if (healthy < staying / 2 + 1) {
+    if (healthy < Quorum(staying)) {
       return absl::FailedPreconditionError(pgha::StrCat(
           "removing ", Describe(*target), " would leave ", healthy, " healthy voting member(s) of ", staying,
           ", fewer than a quorum: bring the others back first"));

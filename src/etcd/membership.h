@@ -38,6 +38,9 @@ absl::StatusOr<Client::Added> JoinAsLearner(Client& client, const std::string& p
 absl::Status PromoteWhenInSync(Client& client, const std::string& peer_url, Deadline deadline,
                                const Cancelled& cancelled);
 
+// A majority of `voters`: how many must agree for etcd to commit anything.
+int Quorum(int voters);
+
 // Whether `voters - removing` voting members are still a quorum of the
 // `voters` there were. The one rule behind every removal check.
 bool KeepsQuorum(int voters, int removing);

@@ -117,6 +117,10 @@ TEST_F(MembershipTest, ARemovalThatNeedsADownMemberIsRefusedAndADeadLeaderIsRemo
 }
 
 TEST(KeepsQuorum, WhatStaysMustBeAMajorityOfWhatWas) {
+  EXPECT_EQ(Quorum(1), 1);
+  EXPECT_EQ(Quorum(2), 2);
+  EXPECT_EQ(Quorum(3), 2);
+  EXPECT_EQ(Quorum(4), 3);
   EXPECT_TRUE(KeepsQuorum(3, 1));
   EXPECT_FALSE(KeepsQuorum(3, 2));
   EXPECT_FALSE(KeepsQuorum(2, 1));  // 1 of 2 is no majority of 2

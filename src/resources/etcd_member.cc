@@ -154,7 +154,7 @@ class Etcd final : public Role {
     }));
     const int voters = static_cast<int>(members.size());
     if (removing == voters || etcd::KeepsQuorum(voters, removing)) return absl::OkStatus();  // all: a destroy
-    const int quorum = voters / 2 + 1;
+    const int quorum = etcd::Quorum(voters);
     return absl::FailedPreconditionError(pgha::StrCat(
         "this plan removes ", removing, " of the etcd cluster's ", voters, " members and keeps ", voters - removing,
         ", fewer than its quorum of ", quorum, ". Remove them in separate applies, one at a time: each step keeps a "
