@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "log/log.h"
 
 namespace pgha::etcd {
 namespace {
@@ -118,11 +119,13 @@ absl::Status CheckRemovals(const std::vector<Member>& members, const std::vector
                               : ". The last member of a cluster cannot be removed; destroy the cluster instead")));
 }
 
-absl::Status LeaveSafely(Client& client, const std::string& peer_url, Deadline deadline, const Cancelled& cancelled) {
+absl::Status LeaveSafely(Client& client, const std::string& peer_url, Deadline deadline, const Cancelled& cancelled,
+                         const LeavingService& service) {
   auto members = client.MemberList();
   if (!members.ok()) return members.status();
   const auto target = FindByPeerUrl(*members, peer_url);
   if (!target) return absl::OkStatus();  // gone already (a retry)
+  bool may_stop = target->learner;  // a learner never counts towards the quorum
   if (!target->learner) {
     if (auto s = CheckRemovals(*members, {peer_url}); !s.ok()) return s;
     // The voters that stay must be a healthy quorum of the cluster they leave behind.
@@ -163,7 +166,25 @@ absl::Status LeaveSafely(Client& client, const std::string& peer_url, Deadline d
       } while (Pause(deadline, cancelled, std::chrono::milliseconds(200)));
       if (!moved) return Ended(deadline, pgha::StrCat("moving etcd's leadership away from ", Describe(*target)));
     }
+    may_stop = healthy >= Quorum(Voters(*members));
   }
+  bool stopped = false;
+  if (service.stop && may_stop) {
+    if (auto s = service.stop(); s.ok()) {
+      stopped = true;
+    } else {  // removed while it runs, as without a way to stop it
+      const std::string who = Describe(*target), error(s.message());
+      log::Warn("could not stop the leaving etcd member first", {{"member", who}, {"error", error}});
+    }
+  }
+  const auto failed = [&](absl::Status s) {
+    if (stopped && service.start) {
+      if (auto started = service.start(); !started.ok()) {
+        s = absl::Status(s.code(), pgha::StrCat(s.message(), "; starting its etcd again failed too: ", started.message()));
+      }
+    }
+    return s;
+  };
   // A leader that just took over refuses a removal until it has heard from every member
   // (--strict-reconfig-check: "unhealthy cluster"): ask again for a while.
   // So does a cluster between leaders (a dead leader's peers are electing one).
@@ -174,9 +195,9 @@ absl::Status LeaveSafely(Client& client, const std::string& peer_url, Deadline d
     const bool passing = Mentions(removed, "unhealthy cluster") || Mentions(removed, "leader changed") ||
                          Mentions(removed, "no leader") || absl::IsUnavailable(removed) ||
                          absl::IsDeadlineExceeded(removed);
-    if (!passing) return removed;
+    if (!passing) return failed(removed);
   } while (Pause(deadline, cancelled));
-  return Ended(deadline, pgha::StrCat("removing ", Describe(*target), ": ", removed.message()));
+  return failed(Ended(deadline, pgha::StrCat("removing ", Describe(*target), ": ", removed.message())));
 }
 
 }  // namespace pgha::etcd

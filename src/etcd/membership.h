@@ -50,9 +50,24 @@ bool KeepsQuorum(int voters, int removing);
 // not). Learners and members that are already gone do not count.
 absl::Status CheckRemovals(const std::vector<Member>& members, const std::vector<std::string>& peer_urls);
 
+// The leaving member's etcd, for a caller that can reach it (pgha's own VMs,
+// through the guest agent). A member removed while it serves clients shuts
+// itself down under them, and for a moment its gateway answers with odd
+// errors (seen: Patroni's lease keepalive failing with gRPC code 2, which it
+// does not retry on another member, so its leader demoted). Stopped first, it
+// refuses connections, and clients move to another member at once.
+struct LeavingService {
+  std::function<absl::Status()> stop;   // empty: removed while it runs
+  std::function<absl::Status()> start;  // if the removal then fails
+};
+
 // Removes the member at `peer_url` (nothing to do if it is gone): refused
 // unless the voting members that stay are a healthy quorum; a leader moves
-// its leadership to a healthy voter first.
-absl::Status LeaveSafely(Client& client, const std::string& peer_url, Deadline deadline, const Cancelled& cancelled);
+// its leadership to a healthy voter first. With `service`, the member's etcd
+// is stopped before the removal when the others are a quorum of the cluster
+// as it is (so stopping it costs no quorum), and started again if the
+// removal fails.
+absl::Status LeaveSafely(Client& client, const std::string& peer_url, Deadline deadline, const Cancelled& cancelled,
+                         const LeavingService& service = {});
 
 }  // namespace pgha::etcd

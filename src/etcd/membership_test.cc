@@ -116,6 +116,54 @@ TEST_F(MembershipTest, ARemovalThatNeedsADownMemberIsRefusedAndADeadLeaderIsRemo
   ExpectVoters(client, 2);
 }
 
+TEST_F(MembershipTest, ALeavingLeaderIsStoppedOnceItLeadsNoMoreAndBeforeItIsRemoved) {
+  StartCluster(3);
+  Client client = RootClient(Endpoints(3));
+  auto status = client.Status(ClientUrl(1));
+  ASSERT_TRUE(status.ok()) << status.status();
+  auto members = client.MemberList();
+  ASSERT_TRUE(members.ok());
+  int leader = 0;
+  for (int i = 1; i <= 3; ++i) {
+    if (auto m = FindByPeerUrl(*members, PeerUrl(i)); m && m->id == status->leader) leader = i;
+  }
+  ASSERT_NE(leader, 0);
+  const int other = leader == 1 ? 2 : 1;
+  int stops = 0;
+  LeavingService service{.stop = [&]() -> absl::Status {
+    ++stops;
+    // Still a member when it stops, and no longer the leader.
+    auto seen = client.MemberList();
+    EXPECT_TRUE(seen.ok() && FindByPeerUrl(*seen, PeerUrl(leader)).has_value());
+    auto now = client.Status(ClientUrl(other));
+    EXPECT_TRUE(now.ok() && now->leader != status->leader);
+    Stop(Name(leader));
+    return absl::OkStatus();
+  }};
+  auto left = LeaveSafely(client, PeerUrl(leader), kSoon(), nullptr, service);
+  ASSERT_TRUE(left.ok()) << left;
+  EXPECT_EQ(stops, 1);
+  ExpectVoters(client, 2);
+  EXPECT_EQ(Etcdctl({ClientUrl(other)}, {"put", "after", "removal"}), 0);
+}
+
+TEST_F(MembershipTest, AMemberIsNotStoppedFirstWhenTheOthersAreNoQuorumOfTheClusterAsItIs) {
+  StartCluster(4);
+  Client client = RootClient(Endpoints(4));
+  Stop(Name(4));
+  // Three of four answer: removing member 3 keeps two healthy of the three that stay (a quorum),
+  // but stopping it first would leave two of four running, fewer than their quorum of three.
+  bool stopped = false;
+  LeavingService service{.stop = [&] {
+    stopped = true;
+    return absl::OkStatus();
+  }};
+  auto left = LeaveSafely(client, PeerUrl(3), kSoon(), nullptr, service);
+  ASSERT_TRUE(left.ok()) << left;
+  EXPECT_FALSE(stopped);
+  ExpectVoters(client, 3);
+}
+
 TEST(KeepsQuorum, WhatStaysMustBeAMajorityOfWhatWas) {
   EXPECT_EQ(Quorum(1), 1);
   EXPECT_EQ(Quorum(2), 2);

@@ -119,7 +119,7 @@ class Etcd final : public Role {
   }
 
   absl::Status Leave(const schema::Reader& state, const std::vector<std::string>& leaving, Deadline deadline,
-                     const Cancelled& cancelled) const override {
+                     const Cancelled& cancelled, const etcd::LeavingService& service) const override {
     etcd::Client client = ClientOf(state, /*self=*/true);
     auto members = client.MemberList();
     if (!members.ok()) return absl::UnavailableError(pgha::StrCat("no member answered: ", members.status().message()));
@@ -131,7 +131,7 @@ class Etcd final : public Role {
     });
     if (everyone_leaves) return absl::OkStatus();  // the whole cluster goes: nothing to keep a quorum for
     if (!HasRootCredential(state)) return absl::FailedPreconditionError(kNoRootCredential);
-    return etcd::LeaveSafely(client, peer_url, deadline, cancelled);
+    return etcd::LeaveSafely(client, peer_url, deadline, cancelled, service);
   }
 
   // A removed member's data names it: etcd would refuse to start from it again. Kept aside, not

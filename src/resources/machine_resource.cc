@@ -237,7 +237,7 @@ Value MachineResource::Create(const Context& ctx, const Value& planned_config, D
   // Whatever fails before the VM exists takes the member out of the cluster again.
   const auto leave = [&] {
     if (!role_->Joins(member)) return;
-    if (auto left = role_->Leave(member, {}, Clock::now() + std::chrono::minutes(2), cancelled); !left.ok()) {
+    if (auto left = role_->Leave(member, {}, Clock::now() + std::chrono::minutes(2), cancelled, {}); !left.ok()) {
       diags.AddWarning(pgha::StrCat(member.String("name"), " may still be listed as a member"),
                        pgha::StrCat("Taking it out of its cluster again failed: ", left.message(),
                                     ". The next apply that creates it finds it there and goes on."));
@@ -581,7 +581,18 @@ void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics
   });
   if (role_->KeepsMembership() && (others_stay || !all_listed_leave)) {
     PGHA_CRASH_POINT("delete.leaving_cluster");
-    auto left = role_->Leave(reader, leaving, deadline, cancelled);
+    agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
+    agent::GuestAgent agent(channel, cancelled);
+    const auto systemctl = [&](const char* verb) {
+      return RunEach(agent, channel, {{"/bin/systemctl", verb, std::string(health::ServiceName(role_->service()))}},
+                     std::chrono::seconds(60));
+    };
+    etcd::LeavingService service;
+    if (reader.Bool("running")) {
+      service.stop = [&] { return systemctl("stop"); };
+      service.start = [&] { return systemctl("start"); };
+    }
+    auto left = role_->Leave(reader, leaving, deadline, cancelled, service);
     if (absl::IsUnavailable(left) && !others_stay) {
       diags.AddWarning(pgha::StrCat(ref.name, " was not taken out of its cluster"),
                        pgha::StrCat("The VM is deleted all the same: ", left.message(),

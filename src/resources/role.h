@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "etcd/membership.h"
 #include "health/health.h"
 #include "roles/pieces.h"
 #include "libvirt/domain_spec.h"
@@ -63,9 +64,10 @@ class Role {
     return absl::OkStatus();
   }
   // Before the VM of a member goes away: it leaves the cluster, unless every member is `leaving`
-  // (the whole cluster is destroyed). Safe to repeat after a crash.
+  // (the whole cluster is destroyed). `service` stops and starts the member's service in its VM
+  // (empty when there is no VM yet). Safe to repeat after a crash.
   virtual absl::Status Leave(const schema::Reader& /*state*/, const std::vector<std::string>& /*leaving*/, Deadline,
-                             const Cancelled&) const {
+                             const Cancelled&, const etcd::LeavingService& /*service*/) const {
     return absl::OkStatus();
   }
   // Commands run in the guest once its member has left the cluster, before the VM goes: what
