@@ -24,6 +24,20 @@ class MembershipTest : public testing::RealEtcdTest {
     return n;
   }
 
+  // Which of members 1..n leads (0 when none does); `id` gets its member ID.
+  int Leader(Client& client, int n, uint64_t* id = nullptr) {
+    auto status = client.Status(ClientUrl(1));
+    EXPECT_TRUE(status.ok()) << status.status();
+    auto members = client.MemberList();
+    EXPECT_TRUE(members.ok()) << members.status();
+    if (!status.ok() || !members.ok()) return 0;
+    if (id != nullptr) *id = status->leader;
+    for (int i = 1; i <= n; ++i) {
+      if (auto m = FindByPeerUrl(*members, PeerUrl(i)); m && m->id == status->leader) return i;
+    }
+    return 0;
+  }
+
   // etcd 3.4 answers MemberList from the member asked, which may apply a change a moment after
   // the member that took it: the count is awaited, not read once.
   void ExpectVoters(Client& client, int n) {
@@ -62,15 +76,9 @@ TEST_F(MembershipTest, ANewMemberJoinsAsALearnerAndIsPromotedOnceInSync) {
 TEST_F(MembershipTest, TheLeaderLeavesAfterHandingOverAndTheRestKeepTheirQuorum) {
   StartCluster(3);
   Client client = RootClient(Endpoints(3), /*by_password=*/true);
-  auto status = client.Status(ClientUrl(1));
-  ASSERT_TRUE(status.ok()) << status.status();
-  auto members = client.MemberList();
-  ASSERT_TRUE(members.ok());
-  std::string leader_peer;
-  for (const auto& m : *members) {
-    if (m.id == status->leader) leader_peer = m.peer_urls.front();
-  }
-  ASSERT_FALSE(leader_peer.empty());
+  const int leader = Leader(client, 3);
+  ASSERT_NE(leader, 0);
+  const std::string leader_peer = PeerUrl(leader);
   auto left = LeaveSafely(client, leader_peer, kSoon(), nullptr);
   ASSERT_TRUE(left.ok()) << left.ToString();
   ExpectVoters(client, 2);
@@ -92,16 +100,7 @@ TEST_F(MembershipTest, ARemovalThatNeedsADownMemberIsRefusedAndADeadLeaderIsRemo
   StartCluster(3);
   Client client = RootClient(Endpoints(3));
   // The leader dies: its peers elect another one.
-  auto status = client.Status(ClientUrl(1));
-  ASSERT_TRUE(status.ok()) << status.status();
-  auto members = client.MemberList();
-  ASSERT_TRUE(members.ok());
-  int dead = 0;
-  for (int i = 1; i <= 3; ++i) {
-    for (const auto& m : *members) {
-      if (m.id == status->leader && m.peer_urls.front() == PeerUrl(i)) dead = i;
-    }
-  }
+  const int dead = Leader(client, 3);
   ASSERT_NE(dead, 0);
   Stop(Name(dead));
   const int other = dead == 1 ? 2 : 1;
@@ -119,14 +118,8 @@ TEST_F(MembershipTest, ARemovalThatNeedsADownMemberIsRefusedAndADeadLeaderIsRemo
 TEST_F(MembershipTest, ALeavingLeaderIsStoppedOnceItLeadsNoMoreAndBeforeItIsRemoved) {
   StartCluster(3);
   Client client = RootClient(Endpoints(3));
-  auto status = client.Status(ClientUrl(1));
-  ASSERT_TRUE(status.ok()) << status.status();
-  auto members = client.MemberList();
-  ASSERT_TRUE(members.ok());
-  int leader = 0;
-  for (int i = 1; i <= 3; ++i) {
-    if (auto m = FindByPeerUrl(*members, PeerUrl(i)); m && m->id == status->leader) leader = i;
-  }
+  uint64_t leader_id = 0;
+  const int leader = Leader(client, 3, &leader_id);
   ASSERT_NE(leader, 0);
   const int other = leader == 1 ? 2 : 1;
   int stops = 0;
@@ -136,7 +129,7 @@ TEST_F(MembershipTest, ALeavingLeaderIsStoppedOnceItLeadsNoMoreAndBeforeItIsRemo
     auto seen = client.MemberList();
     EXPECT_TRUE(seen.ok() && FindByPeerUrl(*seen, PeerUrl(leader)).has_value());
     auto now = client.Status(ClientUrl(other));
-    EXPECT_TRUE(now.ok() && now->leader != status->leader);
+    EXPECT_TRUE(now.ok() && now->leader != leader_id);
     Stop(Name(leader));
     return absl::OkStatus();
   }};
