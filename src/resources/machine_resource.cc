@@ -515,11 +515,10 @@ Value MachineResource::Update(const Context& ctx, const Value& prior, const Valu
 }
 
 // Best effort: a guest that does not answer keeps its data, and a warning says what to do.
-void MachineResource::RunRetireCommands(const Context& ctx, const MachineRef& ref, Diagnostics& diags) const {
+void MachineResource::RunRetireCommands(agent::GuestAgent& agent, const agent::LibvirtChannel& channel,
+                                        const MachineRef& ref, Diagnostics& diags) const {
   const auto commands = role_->RetireCommands();
   if (commands.empty()) return;
-  agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
-  agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
   if (auto ran = RunEach(agent, channel, commands, std::chrono::seconds(60)); !ran.ok()) {
     diags.AddWarning(pgha::StrCat(ref.name, " left its cluster, but its data was not set aside"),
                      pgha::StrCat(ran.message(), ". A VM booted again from the same disks would start as the removed member."));
@@ -602,7 +601,7 @@ void MachineResource::Delete(const Context& ctx, const Value& state, Diagnostics
       return;
     } else {
       PGHA_CRASH_POINT("delete.left_cluster");
-      RunRetireCommands(ctx, ref, diags);
+      RunRetireCommands(agent, channel, ref, diags);
     }
   }
   auto status = DeleteMachine(ref, ShutdownGrace(reader), ctx.cancel);

@@ -15,6 +15,11 @@
 #include "schema/reader.h"
 #include "resources/role.h"
 
+namespace pgha::agent {
+class GuestAgent;
+class LibvirtChannel;
+}  // namespace pgha::agent
+
 namespace pgha::resources {
 
 class MachineResource final : public Resource {
@@ -43,7 +48,8 @@ class MachineResource final : public Resource {
   absl::StatusOr<rolling::ClusterSlots::Hold> PrepareDisruption(const Context& ctx, const schema::Reader& config,
                                                                  const MachineRef& ref,
                                                                  std::chrono::steady_clock::time_point deadline) const;
-  void RunRetireCommands(const Context& ctx, const MachineRef& ref, value::Diagnostics& diags) const;
+  void RunRetireCommands(agent::GuestAgent& agent, const agent::LibvirtChannel& channel, const MachineRef& ref,
+                         value::Diagnostics& diags) const;
   absl::Status ApplyLive(const Context& ctx, const MachineRef& ref, const GuestChange& change) const;
   absl::Status ApplyPatroniDynamicConfig(const Context& ctx, const schema::Reader& config, const MachineRef& ref,
                                          const GuestChange& change, std::chrono::steady_clock::time_point deadline,
