@@ -35,4 +35,5 @@ tofu_version() {
 }
 tofu_bin() { echo "$PGHA_CACHE/bin/tofu-$1/tofu"; }
 
-log() { printf '==> %s\n' "$*" >&2; }
+# Each step with the time it started: where CI's minutes go can be read off its log.
+log() { printf '==> %s %s\n' "$(date +%T)" "$*" >&2; }

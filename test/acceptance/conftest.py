@@ -2,7 +2,10 @@
 
 scripts/test sets the environment:
   PGHA_PROVIDER   the provider binary (the ASan build)
-  PGHA_CLIENTS    name=path pairs, comma-separated (terraform 1.5.7, tofu, any terraform on PATH)
+  PGHA_CLIENTS    name=path pairs, comma-separated (terraform 1.5.7 and tofu): every test runs with each
+  PGHA_SMOKE_CLIENTS  name=path pairs of further clients (any terraform on PATH) that run only the tests
+                  marked `smoke`: one lifecycle of each kind of object, enough to catch a client whose
+                  protocol handling differs, without repeating the whole suite (CI's time budget)
   PGHA_ASAN_LOGS  where the sanitizers write reports; any report fails the run
 """
 import glob
@@ -17,18 +20,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _clients():
-    spec = os.environ.get("PGHA_CLIENTS", "")
+def _clients(variable):
+    spec = os.environ.get(variable, "")
     pairs = [item.split("=", 1) for item in spec.split(",") if "=" in item]
     return [(name, path) for name, path in pairs]
 
 
-CLIENTS = _clients()
+CLIENTS = _clients("PGHA_CLIENTS")
+SMOKE_CLIENTS = _clients("PGHA_SMOKE_CLIENTS")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "smoke: also runs with each of PGHA_SMOKE_CLIENTS")
 
 
 def pytest_generate_tests(metafunc):
     if "client" in metafunc.fixturenames:
-        metafunc.parametrize("client", [path for _, path in CLIENTS], ids=[name for name, _ in CLIENTS])
+        clients = CLIENTS + (SMOKE_CLIENTS if metafunc.definition.get_closest_marker("smoke") else [])
+        metafunc.parametrize("client", [path for _, path in clients], ids=[name for name, _ in clients])
 
 
 @pytest.fixture(scope="session")

@@ -31,6 +31,7 @@ def openssl_text(pem):
                           capture_output=True, text=True, check=True).stdout
 
 
+@pytest.mark.smoke
 def test_example_full_lifecycle(workspace):
     """init, validate, plan, apply, plan with no changes, destroy: examples/certificates."""
     ws = workspace
@@ -117,6 +118,7 @@ resource "pgha_certificate" "leaf" {
     ws.run("destroy", "-auto-approve")
 
 
+@pytest.mark.smoke
 def test_providers_schema_describes_every_attribute(workspace):
     ws = workspace
     ws.write("main.tf", PROVIDERS + 'resource "pgha_certificate" "c" { allowed_uses = ["server_auth"] }\n')

@@ -39,6 +39,7 @@ def rendered(workspace, tmp_path):
     return ws, user_data, docs
 
 
+@pytest.mark.smoke
 def test_every_document_is_valid_cloud_config(rendered, tmp_path):
     ws, user_data, docs = rendered
     for role, doc in docs.items():

@@ -89,6 +89,7 @@ def check_destroyed(ws):
         assert virsh("vol-info", "--pool", POOL, f"{name}-os.qcow2", check=False).returncode == 0
 
 
+@pytest.mark.smoke
 def test_cluster_on_a_libvirt_network(workspace, os_volumes, tmp_path):
     ws = workspace
     ws.copy_example("cluster")

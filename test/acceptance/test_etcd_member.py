@@ -85,6 +85,7 @@ def seed_volumes():
     return [line.split()[0] for line in virsh("vol-list", POOL).stdout.splitlines()[2:] if "cloud-init" in line]
 
 
+@pytest.mark.smoke
 def test_member_lifecycle_drift_and_clean_destroy(workspace, libvirt_env):
     ws = workspace
     ws.copy_example("etcd-member")
