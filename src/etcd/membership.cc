@@ -13,6 +13,13 @@ using Clock = std::chrono::steady_clock;
 
 bool Mentions(const absl::Status& s, const char* text) { return s.message().find(text) != absl::string_view::npos; }
 
+// A call that did not get an answer, as from members too busy to reply in time (seen on an
+// overloaded host: a login timed out while the new member was still catching up). A wait with a
+// deadline of its own asks again; an answer (a refusal, a wrong password) ends it.
+bool NoAnswer(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kUnavailable || s.code() == absl::StatusCode::kDeadlineExceeded;
+}
+
 // Sleeps a little; false when the wait should end (cancelled or past the deadline).
 bool Pause(Deadline deadline, const Cancelled& cancelled, std::chrono::milliseconds step = std::chrono::seconds(1)) {
   const auto until = std::min(deadline, Clock::now() + step);
@@ -62,10 +69,19 @@ absl::StatusOr<Client::Added> JoinAsLearner(Client& client, const std::string& p
   std::string waiting_for;
   do {
     auto members = client.MemberList();
+    if (!members.ok() && NoAnswer(members.status())) {
+      waiting_for = pgha::StrCat("no answer: ", members.status().message());
+      continue;
+    }
     if (!members.ok()) return members.status();
     if (auto found = FindByPeerUrl(*members, peer_url)) return Client::Added{*found, *members};  // a retry
     auto added = client.AddLearner(peer_url);
     if (added.ok()) return added;
+    // No answer: the next round's member list tells whether the learner was added after all.
+    if (NoAnswer(added.status())) {
+      waiting_for = pgha::StrCat("no answer: ", added.status().message());
+      continue;
+    }
     // Another learner is still catching up (etcd 3.4 allows one), or the cluster is not ready
     // for a new member (--strict-reconfig-check): wait for it; anything else is an answer.
     if (!Mentions(added.status(), "too many learner") && !Mentions(added.status(), "unhealthy cluster")) {
@@ -81,6 +97,10 @@ absl::Status PromoteWhenInSync(Client& client, const std::string& peer_url, Dead
   std::string last = "it has not started";
   do {
     auto members = client.MemberList();
+    if (!members.ok() && NoAnswer(members.status())) {
+      last = pgha::StrCat("the cluster did not answer: ", members.status().message());
+      continue;
+    }
     if (!members.ok()) return members.status();
     auto m = FindByPeerUrl(*members, peer_url);
     if (!m) {
@@ -91,6 +111,10 @@ absl::Status PromoteWhenInSync(Client& client, const std::string& peer_url, Dead
     if (!m->name.empty()) {  // started: etcd promotes it once it has 90 % of the leader's log
       auto promoted = client.Promote(m->id);
       if (promoted.ok()) return absl::OkStatus();
+      if (NoAnswer(promoted)) {
+        last = pgha::StrCat("the promotion got no answer: ", promoted.message());
+        continue;
+      }
       if (!Mentions(promoted, "in sync") && !Mentions(promoted, "can only promote a learner")) return promoted;
       last = "it is still catching up with the leader";
     }

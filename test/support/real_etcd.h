@@ -101,8 +101,17 @@ class RealEtcdTest : public ::testing::Test {
     it->second = -1;
   }
 
+  // SIGSTOP / SIGCONT: a member that takes connections and never answers, as an overloaded host's.
+  void Freeze(const std::string& name) { Signal(name, SIGSTOP); }
+  void Thaw(const std::string& name) { Signal(name, SIGCONT); }
+  void Signal(const std::string& name, int signal) {
+    auto it = pids_.find(name);
+    if (it != pids_.end() && it->second > 0) kill(it->second, signal);
+  }
+
   // A client as root: by certificate (CN root) or by password.
-  etcd::Client RootClient(const std::vector<std::string>& endpoints, bool by_password = false) const {
+  etcd::Client RootClient(const std::vector<std::string>& endpoints, bool by_password = false,
+                          std::chrono::milliseconds call_timeout = std::chrono::seconds(5)) const {
     etcd::Credentials c;
     c.ca_pem = Read("ca.crt");
     if (by_password) {
@@ -114,7 +123,7 @@ class RealEtcdTest : public ::testing::Test {
       c.cert_pem = Read("root.crt");
       c.key_pem = Read("root.key");
     }
-    return etcd::Client(endpoints, c, std::chrono::seconds(5));
+    return etcd::Client(endpoints, c, call_timeout);
   }
 
   int Etcdctl(const std::vector<std::string>& endpoints, std::vector<std::string> command, const std::string& input = "") {
