@@ -161,6 +161,9 @@ data "pgha_haproxy_lb_cloud_init" "lb" {
     patroni_ca_cert     = pgha_certificate.ca.cert_pem
     patroni_client_cert = pgha_certificate.node["lb-1"].cert_pem
     patroni_client_key  = pgha_certificate.node["lb-1"].private_key_pem
+    replica_port          = 5433
+    replica_max_lag_bytes = 16777216
+    sync_standby_port     = 5434
     timeouts {
       idle = "10m"
     }

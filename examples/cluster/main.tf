@@ -297,5 +297,8 @@ resource "pgha_haproxy_lb" "lb" {
     patroni_ca_cert     = pgha_certificate.ca.cert_pem
     patroni_client_cert = pgha_certificate.haproxy_client.cert_pem
     patroni_client_key  = pgha_certificate.haproxy_client.private_key_pem
+    # Reads: 5433 balances over the replicas at most 1 MiB behind, 5434 is the synchronous standby.
+    replica_port      = 5433
+    sync_standby_port = 5434
   }
 }

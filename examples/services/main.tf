@@ -183,6 +183,9 @@ data "pgha_haproxy_lb_cloud_init" "lb" {
     patroni_ca_cert     = pgha_certificate.ca.cert_pem
     patroni_client_cert = pgha_certificate.haproxy_client.cert_pem
     patroni_client_key  = pgha_certificate.haproxy_client.private_key_pem
+    # Read-only ports: replicas within 1 MiB of the leader, and the synchronous standby.
+    replica_port      = 5433
+    sync_standby_port = 5434
   }
 }
 

@@ -45,6 +45,20 @@ class Haproxy final : public Role {
         }
       }
     }
+    // Every port this load balancer binds is its own: 5432 and 8008 (the leader), then the read-only ones.
+    std::vector<std::pair<double, std::string>> bound = {{5432, "the leader's port 5432"},
+                                                         {8008, "the REST API's port 8008"}};
+    for (const char* name : {"replica_port", "sync_standby_port"}) {
+      const Value& port = h.GetAttr(name);
+      if (!port.IsKnown() || port.IsNull()) continue;
+      for (const auto& [taken, by] : bound) {
+        if (port.AsNumber().AsDouble() == taken) {
+          diags.AddError("Port already in use", pgha::StrCat(name, " is ", by, "; give it a port of its own."),
+                         Path::Of("haproxy").Attr(name));
+        }
+      }
+      bound.emplace_back(port.AsNumber().AsDouble(), name);
+    }
     WarnUnlessClientAuth(h.GetAttr("patroni_client_cert"),
                          "Patroni's REST API requires a client certificate from the health checks",
                          Path::Of("haproxy").Attr("patroni_client_cert"), diags);
@@ -64,6 +78,9 @@ class Haproxy final : public Role {
     lb.connect_timeout = timeouts.String("connect");
     lb.check_timeout = timeouts.String("check");
     lb.idle_timeout = timeouts.String("idle");
+    lb.replica_port = h.Int("replica_port");  // 0 when unset: no such port
+    lb.sync_standby_port = h.Int("sync_standby_port");
+    lb.replica_max_lag_bytes = h.Int("replica_max_lag_bytes");
     auto pieces = roles::RenderHaproxy(lb);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "haproxy", "haproxy.service"};

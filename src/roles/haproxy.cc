@@ -33,6 +33,17 @@ absl::StatusOr<std::vector<std::string>> ServerLines(const LoadBalancer& lb, int
   return lines;
 }
 
+// A `listen` section for a read-only port, sent to the servers that answer `check_uri`.
+absl::StatusOr<std::string> ReadOnlyListener(const LoadBalancer& lb, const std::string& name, int64_t port,
+                                             const std::string& check_uri) {
+  auto servers = ServerLines(lb, 5432);
+  if (!servers.ok()) return servers.status();
+  auto tmpl = cloudinit::EmbeddedTemplate("haproxy/read-only.cfg");
+  if (!tmpl.ok()) return tmpl.status();
+  return cloudinit::RenderLineTemplate(
+      *tmpl, {{"name", name}, {"port", pgha::StrCat(port)}, {"check_uri", check_uri}, {"servers", *servers}});
+}
+
 }  // namespace
 
 absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb) {
@@ -54,6 +65,17 @@ absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb) {
                                                       {"api_servers", *api}});
   if (!config.ok()) return config.status();
   std::string text = *config;
+  if (lb.replica_port != 0) {
+    auto section = ReadOnlyListener(lb, "postgres-replicas", lb.replica_port,
+                                    pgha::StrCat("/replica?lag=", lb.replica_max_lag_bytes));
+    if (!section.ok()) return section.status();
+    text += *section;
+  }
+  if (lb.sync_standby_port != 0) {
+    auto section = ReadOnlyListener(lb, "postgres-sync-standby", lb.sync_standby_port, "/sync");
+    if (!section.ok()) return section.status();
+    text += *section;
+  }
   if (lb.nodes.empty()) {
     std::vector<std::string> nameservers;
     for (size_t i = 0; i < lb.nameservers.size(); ++i) {

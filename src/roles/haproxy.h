@@ -25,6 +25,9 @@ struct LoadBalancer {
   int64_t max_nodes = 0;  // defaults live in schemas/
   std::string patroni_ca_cert, client_cert, client_key;
   std::string connect_timeout, check_timeout, idle_timeout;
+  // Read-only ports; 0 = none.
+  int64_t replica_port = 0, sync_standby_port = 0;
+  int64_t replica_max_lag_bytes = 0;
 };
 
 absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb);

@@ -147,6 +147,34 @@ TEST(HaproxyRole, StaticNodesAndDns) {
   EXPECT_FALSE(RenderHaproxy(lb).ok());
 }
 
+TEST(HaproxyRole, ReadOnlyPortsOnlyWhenAsked) {
+  LoadBalancer lb;
+  lb.nodes = {{"pg-1", "10.0.0.21"}, {"pg-2", "10.0.0.22"}};
+  lb.max_nodes = 3;
+  lb.connect_timeout = lb.check_timeout = "5s";
+  lb.idle_timeout = "30m";
+  lb.replica_max_lag_bytes = 1048576;
+  auto out = RenderHaproxy(lb);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(Find(*out, "/etc/haproxy/haproxy.cfg")->content.find("postgres-replicas"), std::string::npos);
+
+  lb.replica_port = 5433;
+  lb.sync_standby_port = 5434;
+  out = RenderHaproxy(lb);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const std::string& cfg = Find(*out, "/etc/haproxy/haproxy.cfg")->content;
+  const size_t replicas = cfg.find("listen postgres-replicas\n    bind :5433\n");
+  const size_t sync = cfg.find("listen postgres-sync-standby\n    bind :5434\n");
+  ASSERT_NE(replicas, std::string::npos) << cfg;
+  ASSERT_NE(sync, std::string::npos) << cfg;
+  EXPECT_NE(cfg.find("http-check send meth OPTIONS uri /replica?lag=1048576\n", replicas), std::string::npos);
+  EXPECT_NE(cfg.find("http-check send meth OPTIONS uri /sync\n", sync), std::string::npos);
+  // Both go to PostgreSQL's port on every node, each checked through its REST API.
+  EXPECT_NE(cfg.find("    server pg-2 10.0.0.22:5432 check port 8008 verifyhost pg-2\n", sync), std::string::npos);
+  EXPECT_NE(cfg.find("    server pg-1 10.0.0.21:5432 check port 8008 verifyhost pg-1\n", replicas),
+            std::string::npos);
+}
+
 TEST(HostAgents, ChronyFluentBitAndExporter) {
   HostAgents agents;
   agents.chrony = Chrony{{{"10.0.0.1", {"iburst"}}}, {{"pool.example", {"maxsources 3"}}}, "0.5", 3};

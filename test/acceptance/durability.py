@@ -17,9 +17,9 @@ SYNC_WAIT_CANCELLED = "canceling wait for synchronous replication"
 TABLE = "pgha_durability"
 
 
-def connect(host, password, ca_file, dbname="postgres", timeout=3, user="postgres"):
+def connect(host, password, ca_file, dbname="postgres", timeout=3, user="postgres", port=5432):
     """A verified connection (sslmode=verify-full against the cluster's CA), as the superuser unless told."""
-    conn = psycopg2.connect(host=host, port=5432, dbname=dbname, user=user, password=password,
+    conn = psycopg2.connect(host=host, port=port, dbname=dbname, user=user, password=password,
                             sslmode="verify-full", sslrootcert=str(ca_file), connect_timeout=timeout,
                             keepalives=1, keepalives_idle=2, keepalives_interval=1, keepalives_count=3)
     conn.autocommit = True

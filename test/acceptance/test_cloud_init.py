@@ -177,6 +177,9 @@ def test_haproxy_configuration(rendered, tmp_path):
     assert "server postgres-1 10.215.0.21:5432 check port 8008 verifyhost postgres-1" in cfg
     assert "http-check send meth OPTIONS uri /primary" in cfg
     assert "verify required" in cfg and "timeout client 10m" in cfg
+    # The read-only ports the example asks for: replicas within 16 MiB, and the synchronous standby.
+    assert "bind :5433" in cfg and "http-check send meth OPTIONS uri /replica?lag=16777216" in cfg
+    assert "bind :5434" in cfg and "http-check send meth OPTIONS uri /sync\n" in cfg
     # haproxy -c reads the certificates too: map /etc/haproxy to the extracted files.
     for path, content in files.items():
         local = tmp_path / path.lstrip("/")
@@ -258,6 +261,7 @@ data "pgha_haproxy_lb_cloud_init" "lb" {
     patroni_ca_cert     = file("ca.pem")
     patroni_client_cert = file("ca.pem")
     patroni_client_key  = file("key.pem")
+    replica_port        = 5432
     timeouts {
       idle = "ten minutes"
     }
@@ -281,8 +285,10 @@ def test_rules_users_get_wrong_are_caught_at_plan_time(workspace, tmp_path):
                    "root is created already", "Password holds whitespace",
                    "Duplicate name in authentication_bootstrap.users",
                    # The etcd member names neither peer_allowed_cn nor peer_allowed_hostname.
-                   "Invalid combination in tls", "Give exactly one of `peer_allowed_cn`, `peer_allowed_hostname`"):
+                   "Invalid combination in tls", "Give exactly one of `peer_allowed_cn`, `peer_allowed_hostname`",
+                   "replica_port is the leader's port 5432"):
         assert needle in out, f"missing diagnostic {needle!r} in:\n{out}"
     # Terraform points at the attribute: its source line appears with the diagnostic.
     assert "ttl                    = 20" in out
     assert 'idle = "ten minutes"' in out
+    assert "replica_port        = 5432" in out

@@ -8,8 +8,9 @@ together would. The services are Debian 12's packages, started the way their uni
 Then, in order (the module shares one cluster):
   - etcd is healthy over TLS with authentication on, and Patroni's credentials reach only its prefix;
   - Patroni elected one leader; the others stream from it and one is the synchronous standby;
-  - psql through the load balancer with sslmode=verify-full reaches the leader; a wrong password and
-    a REST client without a certificate are refused;
+  - psql through the load balancer with sslmode=verify-full reaches the leader; its read-only ports
+    reach the replicas within the lag bound and the synchronous standby; a wrong password and a REST
+    client without a certificate are refused;
   - durability: a writer commits numbered rows through the load balancer while the leader is killed
     (SIGKILL of every process in its namespace), and separately cut off the network; writes resume
     on a new leader and every acknowledged row is on every node;
@@ -30,6 +31,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from conftest import CLIENTS, Workspace
@@ -308,6 +310,82 @@ def test_psql_through_the_load_balancer_reaches_the_leader(services):
     out = psql(services, APP_PASSWORD, "SELECT host(inet_server_addr()), pg_is_in_recovery()")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == f"{services.node(services.leader()).ip}|f"
+
+
+def servers_behind(services, port, connections=6):
+    """The addresses of the servers `connections` connections held open at once through the load
+    balancer's `port` land on (set of (address, in recovery)), or None when one is refused."""
+    conns = []
+    try:
+        for _ in range(connections):
+            conns.append(connect(LB, APP_PASSWORD, services.ca, user=APP_USER, port=port, timeout=2))
+        seen = set()
+        for conn in conns:
+            with conn.cursor() as cur:
+                cur.execute("SELECT host(inet_server_addr()), pg_is_in_recovery()")
+                seen.add(cur.fetchone())
+        return seen
+    except psycopg2.Error:
+        return None
+    finally:
+        for conn in conns:
+            conn.close()
+
+
+def test_read_only_ports_reach_replicas_within_the_lag_bound_and_the_sync_standby(services, report):
+    """haproxy.replica_port (5433) balances over the streaming replicas, never the leader, and stops
+    sending to one whose replay falls more than replica_max_lag_bytes (1 MiB) behind until it catches
+    up; haproxy.sync_standby_port (5434) reaches the synchronous standby only."""
+    services.wait_ready(120, "a healthy cluster")
+    members = services.members()
+    leader = services.node(next(m for m in members if m["role"] == "leader")).ip
+    sync = services.node(next(m for m in members if m["role"] == "sync_standby")).ip
+    [other] = [services.node(m).ip for m in members if m["role"] == "replica"]
+    both = {(sync, True), (other, True)}
+    wait_for(lambda: servers_behind(services, 5433) == both, 30, f"5433 serving the replicas {sync} and {other}")
+    wait_for(lambda: servers_behind(services, 5434) == {(sync, True)}, 30, f"5434 serving the sync standby {sync}")
+
+    # The asynchronous replica's replay is held up (Patroni resumes a paused replay, so a conflict
+    # does it: a read there holds a lock that the leader's DROP TABLE needs, and replay waits up to
+    # max_standby_streaming_delay, 30 s), while the leader writes a few MiB. Patroni's /replica?lag=
+    # then fails for it and HAProxy stops sending it connections; once the read ends, it catches up.
+    def on(ip, *statements):
+        conn = connect(ip, PASSWORD, services.ca)
+        try:
+            with conn.cursor() as cur:
+                for statement in statements:
+                    cur.execute(statement)
+        finally:
+            conn.close()
+
+    on(leader, "CREATE TABLE pgha_lag_probe (g int)")
+    wait_for(lambda: query_one(other, PASSWORD, services.ca, "SELECT count(*) FROM pgha_lag_probe") == (0,), 30,
+             f"the probe table on {other}")
+    reader = connect(other, PASSWORD, services.ca)
+    try:
+        reader.autocommit = False
+        with reader.cursor() as cur:
+            cur.execute("SELECT count(*) FROM pgha_lag_probe")  # holds its lock until the transaction ends
+        on(leader, "DROP TABLE pgha_lag_probe",
+           "CREATE TABLE pgha_lag_fill AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 20000) g")
+        held = time.monotonic()
+        try:
+            wait_for(lambda: servers_behind(services, 5433) == {(sync, True)}, 25,
+                     f"5433 no longer sending to {other}, its replay held more than 1 MiB behind")
+        except AssertionError as error:
+            seen = {path: services.rest(other, path) for path in ("/replica?lag=1048576", "/patroni")}
+            seen["leader /patroni"] = services.rest(leader, "/patroni")
+            raise AssertionError(f"{error}; Patroni says {seen}") from None
+        dropped_after = time.monotonic() - held
+    finally:
+        reader.close()
+        released = time.monotonic()
+        on(leader, "DROP TABLE IF EXISTS pgha_lag_probe", "DROP TABLE IF EXISTS pgha_lag_fill")
+    wait_for(lambda: servers_behind(services, 5433) == both, 60, f"5433 sending to {other} again once caught up")
+    report("tier A read-only port (replica_max_lag_bytes 1 MiB)",
+           f"a replica whose replay was held while the leader wrote ~5 MB: out after {dropped_after:.1f} s, "
+           f"back {time.monotonic() - released:.1f} s after its replay resumed; the sync-standby port "
+           f"reached {sync} only")
 
 
 def test_a_wrong_password_is_refused(services):
