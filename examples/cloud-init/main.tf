@@ -164,6 +164,7 @@ data "pgha_haproxy_lb_cloud_init" "lb" {
     replica_port          = 5433
     replica_max_lag_bytes = 16777216
     sync_standby_port     = 5434
+    metrics_port          = 8405
     timeouts {
       idle = "10m"
     }

@@ -300,5 +300,7 @@ resource "pgha_haproxy_lb" "lb" {
     # Reads: 5433 balances over the replicas at most 1 MiB behind, 5434 is the synchronous standby.
     replica_port      = 5433
     sync_standby_port = 5434
+    # HAProxy's Prometheus endpoint: http://<lb address>:8405/metrics
+    metrics_port = 8405
   }
 }

@@ -186,6 +186,7 @@ data "pgha_haproxy_lb_cloud_init" "lb" {
     # Read-only ports: replicas within 1 MiB of the leader, and the synchronous standby.
     replica_port      = 5433
     sync_standby_port = 5434
+    metrics_port      = 8405
   }
 }
 

@@ -3,6 +3,7 @@
 
 #include "base/strings.h"
 #include "resources/cert_checks.h"
+#include "resources/guest.h"
 #include "roles/haproxy.h"
 #include "value/accessors.h"
 
@@ -48,7 +49,7 @@ class Haproxy final : public Role {
     // Every port this load balancer binds is its own: 5432 and 8008 (the leader), then the read-only ones.
     std::vector<std::pair<double, std::string>> bound = {{5432, "the leader's port 5432"},
                                                          {8008, "the REST API's port 8008"}};
-    for (const char* name : {"replica_port", "sync_standby_port"}) {
+    for (const char* name : {"replica_port", "sync_standby_port", "metrics_port"}) {
       const Value& port = h.GetAttr(name);
       if (!port.IsKnown() || port.IsNull()) continue;
       for (const auto& [taken, by] : bound) {
@@ -81,6 +82,8 @@ class Haproxy final : public Role {
     lb.replica_port = h.Int("replica_port");  // 0 when unset: no such port
     lb.sync_standby_port = h.Int("sync_standby_port");
     lb.replica_max_lag_bytes = h.Int("replica_max_lag_bytes");
+    lb.metrics_port = h.Int("metrics_port");
+    lb.advertised_ip = AdvertisedIp(config);
     auto pieces = roles::RenderHaproxy(lb);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "haproxy", "haproxy.service"};

@@ -76,6 +76,14 @@ absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb) {
     if (!section.ok()) return section.status();
     text += *section;
   }
+  if (lb.metrics_port != 0) {
+    if (auto st = CheckToken("advertised address", lb.advertised_ip); !st.ok()) return st;
+    auto metrics_tmpl = cloudinit::EmbeddedTemplate("haproxy/metrics.cfg");
+    if (!metrics_tmpl.ok()) return metrics_tmpl.status();
+    auto metrics = cloudinit::RenderLineTemplate(*metrics_tmpl, {{"address", HostPort(lb.advertised_ip, static_cast<int>(lb.metrics_port))}});
+    if (!metrics.ok()) return metrics.status();
+    text += *metrics;
+  }
   if (lb.nodes.empty()) {
     std::vector<std::string> nameservers;
     for (size_t i = 0; i < lb.nameservers.size(); ++i) {

@@ -28,6 +28,9 @@ struct LoadBalancer {
   // Read-only ports; 0 = none.
   int64_t replica_port = 0, sync_standby_port = 0;
   int64_t replica_max_lag_bytes = 0;
+  // The Prometheus endpoint, on `advertised_ip`; 0 = none.
+  int64_t metrics_port = 0;
+  std::string advertised_ip;
 };
 
 absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb);

@@ -175,6 +175,28 @@ TEST(HaproxyRole, ReadOnlyPortsOnlyWhenAsked) {
             std::string::npos);
 }
 
+TEST(HaproxyRole, PrometheusEndpointOnTheAdvertisedAddressOnlyWhenAsked) {
+  LoadBalancer lb;
+  lb.nodes = {{"pg-1", "10.0.0.21"}};
+  lb.max_nodes = 3;
+  lb.connect_timeout = lb.check_timeout = "5s";
+  lb.idle_timeout = "30m";
+  lb.advertised_ip = "10.0.0.30";
+  auto out = RenderHaproxy(lb);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(Find(*out, "/etc/haproxy/haproxy.cfg")->content.find("prometheus-exporter"), std::string::npos);
+  lb.metrics_port = 8405;
+  out = RenderHaproxy(lb);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const std::string& cfg = Find(*out, "/etc/haproxy/haproxy.cfg")->content;
+  EXPECT_NE(cfg.find("frontend metrics\n    mode http\n    bind 10.0.0.30:8405\n"), std::string::npos) << cfg;
+  EXPECT_NE(cfg.find("http-request use-service prometheus-exporter if { path /metrics }\n"), std::string::npos);
+  lb.advertised_ip = "fd00::30";
+  out = RenderHaproxy(lb);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_NE(Find(*out, "/etc/haproxy/haproxy.cfg")->content.find("    bind [fd00::30]:8405\n"), std::string::npos);
+}
+
 TEST(HostAgents, ChronyFluentBitAndExporter) {
   HostAgents agents;
   agents.chrony = Chrony{{{"10.0.0.1", {"iburst"}}}, {{"pool.example", {"maxsources 3"}}}, "0.5", 3};

@@ -6,6 +6,7 @@ a YAML parser for etcd's configuration) and checked for the values the HCL asked
 of shared/CLUSTER-FACTS.md (certificate usages, pg_hba, file ownership, no CN on Patroni's etcd cert).
 """
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -180,6 +181,8 @@ def test_haproxy_configuration(rendered, tmp_path):
     # The read-only ports the example asks for: replicas within 16 MiB, and the synchronous standby.
     assert "bind :5433" in cfg and "http-check send meth OPTIONS uri /replica?lag=16777216" in cfg
     assert "bind :5434" in cfg and "http-check send meth OPTIONS uri /sync\n" in cfg
+    # The Prometheus endpoint, on the advertised address only.
+    assert re.search(r"frontend metrics\n    mode http\n    bind 10\.215\.0\.\d+:8405\n", cfg), cfg
     # haproxy -c reads the certificates too: map /etc/haproxy to the extracted files.
     for path, content in files.items():
         local = tmp_path / path.lstrip("/")

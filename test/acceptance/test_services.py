@@ -9,8 +9,9 @@ Then, in order (the module shares one cluster):
   - etcd is healthy over TLS with authentication on, and Patroni's credentials reach only its prefix;
   - Patroni elected one leader; the others stream from it and one is the synchronous standby;
   - psql through the load balancer with sslmode=verify-full reaches the leader; its read-only ports
-    reach the replicas within the lag bound and the synchronous standby; a wrong password and a REST
-    client without a certificate are refused;
+    reach the replicas within the lag bound and the synchronous standby; its Prometheus endpoint
+    reports the servers up behind each port; a wrong password and a REST client without a
+    certificate are refused;
   - durability: a writer commits numbered rows through the load balancer while the leader is killed
     (SIGKILL of every process in its namespace), and separately cut off the network; writes resume
     on a new leader and every acknowledged row is on every node;
@@ -386,6 +387,39 @@ def test_read_only_ports_reach_replicas_within_the_lag_bound_and_the_sync_standb
            f"a replica whose replay was held while the leader wrote ~5 MB: out after {dropped_after:.1f} s, "
            f"back {time.monotonic() - released:.1f} s after its replay resumed; the sync-standby port "
            f"reached {sync} only")
+
+
+def scrape_metrics(path="/metrics"):
+    """(status, body) of the load balancer's Prometheus endpoint (haproxy.metrics_port)."""
+    conn = http.client.HTTPConnection(LB, 8405, timeout=5)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def test_the_load_balancer_serves_prometheus_metrics_on_its_address(services):
+    """haproxy.metrics_port: HAProxy's own exporter answers /metrics on the advertised address, and
+    what it says matches the cluster: one server up behind the leader's port, two behind the
+    replicas' port, one behind the synchronous standby's."""
+    services.wait_ready(120, "a healthy cluster")
+
+    def active_servers():
+        status, body = scrape_metrics()
+        assert status == 200, body[:500]
+        found = {}
+        for line in body.splitlines():
+            if line.startswith("haproxy_backend_active_servers{"):
+                labels, value = line.rsplit(" ", 1)
+                proxy = labels.split('proxy="', 1)[1].split('"', 1)[0]
+                found[proxy] = int(float(value))
+        return found
+
+    expected = {"postgres": 1, "patroni-api": 1, "postgres-replicas": 2, "postgres-sync-standby": 1}
+    wait_for(lambda: active_servers() == expected, 30, f"the metrics to report {expected}")
+    assert scrape_metrics("/anything-else")[0] == 404
 
 
 def test_a_wrong_password_is_refused(services):
