@@ -33,8 +33,7 @@ absl::Status FromGrpc(const grpc::Status& s, const std::string& endpoint, const 
 
 // Worth trying the next endpoint: this one did not answer, or is no voting member (a learner).
 bool TryNext(const absl::Status& s) {
-  return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) ||
-         s.message().find("rpc not supported for learner") != absl::string_view::npos;
+  return NoAnswer(s) || s.message().find("rpc not supported for learner") != absl::string_view::npos;
 }
 
 Member FromProto(const etcdserverpb::Member& m) {
@@ -54,6 +53,8 @@ std::vector<Member> FromProto(const google::protobuf::RepeatedPtrField<etcdserve
 }
 
 }  // namespace
+
+bool NoAnswer(const absl::Status& s) { return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s); }
 
 struct Client::Connection {
   std::string endpoint;

@@ -45,6 +45,10 @@ struct MemberStatus {
 // etcd's own spelling of a member ID (etcdctl prints hex).
 std::string HexId(uint64_t id);
 
+// The call got no answer (Unavailable, DeadlineExceeded), as from a member that is down or too
+// busy to reply in time; anything else is an answer, a refusal included.
+bool NoAnswer(const absl::Status& s);
+
 class Client {
  public:
   // `endpoints` are client URLs (https://10.0.0.11:2379). Nothing is dialed

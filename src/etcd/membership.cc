@@ -13,12 +13,6 @@ using Clock = std::chrono::steady_clock;
 
 bool Mentions(const absl::Status& s, const char* text) { return s.message().find(text) != absl::string_view::npos; }
 
-// A call that did not get an answer, as from members too busy to reply in time (seen on an
-// overloaded host: a login timed out while the new member was still catching up). A wait with a
-// deadline of its own asks again; an answer (a refusal, a wrong password) ends it.
-bool NoAnswer(const absl::Status& s) {
-  return s.code() == absl::StatusCode::kUnavailable || s.code() == absl::StatusCode::kDeadlineExceeded;
-}
 
 // Sleeps a little; false when the wait should end (cancelled or past the deadline).
 bool Pause(Deadline deadline, const Cancelled& cancelled, std::chrono::milliseconds step = std::chrono::seconds(1)) {
@@ -64,6 +58,9 @@ std::string InitialCluster(const std::vector<Member>& members, const std::string
   return out;
 }
 
+// The waits below ask again when a call gets no answer (NoAnswer: seen on an overloaded host, a
+// login timed out while the new member was still catching up), until their own deadline; an
+// answer (a refusal, a wrong password) ends them.
 absl::StatusOr<Client::Added> JoinAsLearner(Client& client, const std::string& peer_url, Deadline deadline,
                                             const Cancelled& cancelled) {
   std::string waiting_for;

@@ -33,15 +33,14 @@ absl::StatusOr<std::vector<std::string>> ServerLines(const LoadBalancer& lb, int
   return lines;
 }
 
-// A `listen` section for a read-only port, sent to the servers that answer `check_uri`.
-absl::StatusOr<std::string> ReadOnlyListener(const LoadBalancer& lb, const std::string& name, int64_t port,
-                                             const std::string& check_uri) {
-  auto servers = ServerLines(lb, 5432);
-  if (!servers.ok()) return servers.status();
+// A `listen` section for a read-only port, sent to the `servers` (PostgreSQL's port on each node)
+// that answer `check_uri`.
+absl::StatusOr<std::string> ReadOnlyListener(const std::vector<std::string>& servers, const std::string& name,
+                                             int64_t port, const std::string& check_uri) {
   auto tmpl = cloudinit::EmbeddedTemplate("haproxy/read-only.cfg");
   if (!tmpl.ok()) return tmpl.status();
   return cloudinit::RenderLineTemplate(
-      *tmpl, {{"name", name}, {"port", pgha::StrCat(port)}, {"check_uri", check_uri}, {"servers", *servers}});
+      *tmpl, {{"name", name}, {"port", pgha::StrCat(port)}, {"check_uri", check_uri}, {"servers", servers}});
 }
 
 }  // namespace
@@ -66,13 +65,13 @@ absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb) {
   if (!config.ok()) return config.status();
   std::string text = *config;
   if (lb.replica_port != 0) {
-    auto section = ReadOnlyListener(lb, "postgres-replicas", lb.replica_port,
+    auto section = ReadOnlyListener(*postgres, "postgres-replicas", lb.replica_port,
                                     pgha::StrCat("/replica?lag=", lb.replica_max_lag_bytes));
     if (!section.ok()) return section.status();
     text += *section;
   }
   if (lb.sync_standby_port != 0) {
-    auto section = ReadOnlyListener(lb, "postgres-sync-standby", lb.sync_standby_port, "/sync");
+    auto section = ReadOnlyListener(*postgres, "postgres-sync-standby", lb.sync_standby_port, "/sync");
     if (!section.ok()) return section.status();
     text += *section;
   }
@@ -80,7 +79,8 @@ absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb) {
     if (auto st = CheckToken("advertised address", lb.advertised_ip); !st.ok()) return st;
     auto metrics_tmpl = cloudinit::EmbeddedTemplate("haproxy/metrics.cfg");
     if (!metrics_tmpl.ok()) return metrics_tmpl.status();
-    auto metrics = cloudinit::RenderLineTemplate(*metrics_tmpl, {{"address", HostPort(lb.advertised_ip, static_cast<int>(lb.metrics_port))}});
+    auto metrics = cloudinit::RenderLineTemplate(
+        *metrics_tmpl, {{"address", HostPort(lb.advertised_ip, static_cast<int>(lb.metrics_port))}});
     if (!metrics.ok()) return metrics.status();
     text += *metrics;
   }
