@@ -98,6 +98,7 @@ absl::Status Substitute(YAML::Node node, const TemplateValues& values, std::set<
   if (node.IsMap()) {
     std::vector<std::string> drop;
     for (auto it = node.begin(); it != node.end(); ++it) {
+      const bool had_entries = it->second.IsMap() && it->second.size() > 0;
       auto s = visit(it->second, [&](const YAML::Node& v) {
         if (omitted(v)) {
           drop.push_back(it->first.Scalar());
@@ -106,6 +107,8 @@ absl::Status Substitute(YAML::Node node, const TemplateValues& values, std::set<
         }
       });
       if (!s.ok()) return s;
+      // A mapping whose every entry was omitted goes too: an optional section of several settings.
+      if (had_entries && it->second.IsMap() && it->second.size() == 0) drop.push_back(it->first.Scalar());
     }
     for (const auto& key : drop) node.remove(key);
   } else if (node.IsSequence()) {

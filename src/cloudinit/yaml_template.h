@@ -3,7 +3,8 @@
 // template, replaces those nodes with typed values (string, number, bool,
 // list of strings, map of strings) and emits the result through yaml-cpp, so
 // a value can never change the document's structure, whatever characters it
-// holds. kOmit removes the mapping entry (or sequence item) holding it.
+// holds. kOmit removes the mapping entry (or sequence item) holding it, and a
+// mapping whose entries are all omitted goes with them.
 #pragma once
 
 #include <cstdint>

@@ -53,6 +53,35 @@ etcd:
   EXPECT_EQ(out->find("omit"), std::string::npos);
 }
 
+TEST(YamlTemplate, ASectionWhoseSettingsAreAllOmittedGoesWithThem) {
+  const char* tmpl = R"(
+postgresql:
+  method:
+    command: "{{ command }}"
+    keep_data: "{{ keep }}"
+  partly:
+    kept: "{{ kept }}"
+    gone: "{{ gone }}"
+  empty_in_template: {}
+)";
+  auto out = RenderYamlTemplate(
+      tmpl, {{"command", kOmit}, {"keep", kOmit}, {"kept", true}, {"gone", kOmit}});
+  ASSERT_TRUE(out.ok()) << out.status();
+  YAML::Node doc = YAML::Load(*out);
+  EXPECT_FALSE(doc["postgresql"]["method"].IsDefined()) << *out;
+  EXPECT_TRUE(doc["postgresql"]["partly"]["kept"].as<bool>());
+  EXPECT_FALSE(doc["postgresql"]["partly"]["gone"].IsDefined());
+  // Only omission removes a section: one the template writes empty stays.
+  EXPECT_TRUE(doc["postgresql"]["empty_in_template"].IsMap()) << *out;
+
+  auto full = RenderYamlTemplate(
+      tmpl, {{"command", std::string("restore")}, {"keep", true}, {"kept", true}, {"gone", kOmit}});
+  ASSERT_TRUE(full.ok()) << full.status();
+  doc = YAML::Load(*full);
+  EXPECT_EQ(doc["postgresql"]["method"]["command"].as<std::string>(), "restore");
+  EXPECT_TRUE(doc["postgresql"]["method"]["keep_data"].as<bool>());
+}
+
 TEST(YamlTemplate, StringValuesStayStringsForYaml11Readers) {
   auto out = RenderYamlTemplate("a: \"{{ a }}\"\nb: \"{{ b }}\"\nc: \"{{ c }}\"\nliteral: \"0.0\"\nn: 3\n",
                                 {{"a", std::string("150")}, {"b", std::string("on")}, {"c", StringMap{{"x", "1e3"}}}});
