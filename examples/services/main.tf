@@ -23,6 +23,8 @@ locals {
   joining_order = ["etcd-4", "etcd-5"]
   postgres = { pg-1 = "10.216.0.21", pg-2 = "10.216.0.22", pg-3 = "10.216.0.23" }
   lb_ip    = "10.216.0.30"
+  # The pgBackRest repository the nodes archive to and are backed up by.
+  repository_ip = "10.216.0.40"
   # The test host on the bridge: it administers the cluster (creates the application user).
   admin_ip = "10.216.0.1"
 }
@@ -56,6 +58,17 @@ resource "pgha_certificate" "patroni_etcd_client" {
 resource "pgha_certificate" "etcd_root" {
   common_name        = "root"
   allowed_uses       = ["digital_signature", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+# The repository's identity both ways: its TLS server, and its client toward the nodes' pgBackRest
+# servers (they admit this CN, for their stanza only).
+resource "pgha_certificate" "repository" {
+  common_name        = "backup-repository"
+  dns_names          = ["backup-1"]
+  ip_addresses       = [local.repository_ip]
+  allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
   ca_cert_pem        = pgha_certificate.ca.cert_pem
   ca_private_key_pem = pgha_certificate.ca.private_key_pem
 }
@@ -160,6 +173,13 @@ data "pgha_postgres_node_cloud_init" "postgres" {
     client_cert = pgha_certificate.patroni_etcd_client.cert_pem
     client_key  = pgha_certificate.patroni_etcd_client.private_key_pem
   }
+  backup {
+    repository_name    = "backup-1"
+    repository_address = local.repository_ip
+    repository_cn      = "backup-repository"
+    stanza             = "services"
+    archive_timeout    = 10 # the tests restore to moments seconds apart
+  }
   patroni {
     cluster_size      = 3
     watchdog          = "off" # no watchdog device in a namespace
@@ -190,6 +210,31 @@ data "pgha_haproxy_lb_cloud_init" "lb" {
   }
 }
 
+data "pgha_backup_repository_cloud_init" "repository" {
+  name                 = "backup-1"
+  install_dependencies = false
+  node_exporter {
+    enabled = false
+  }
+  network_interface {
+    ip            = local.repository_ip
+    prefix_length = 24
+  }
+  repository {
+    ca_cert           = pgha_certificate.ca.cert_pem
+    server_cert       = pgha_certificate.repository.chain_pem
+    server_key        = pgha_certificate.repository.private_key_pem
+    cipher_passphrase = var.password
+    stanza {
+      name           = "services"
+      postgres_nodes = [for name, ip in local.postgres : { name = name, ip = ip }]
+      client_cns     = keys(local.postgres)
+      retention_full = 2
+      diff_schedule  = "*-*-* 02:00:00"
+    }
+  }
+}
+
 output "nodes" {
   description = "Per node: its address, role and user-data."
   sensitive   = true
@@ -197,6 +242,7 @@ output "nodes" {
     { for k, d in data.pgha_etcd_member_cloud_init.etcd : k => { ip = local.etcd[k], role = "etcd", user_data = d.user_data } },
     { for k, d in data.pgha_postgres_node_cloud_init.postgres : k => { ip = local.postgres[k], role = "postgres", user_data = d.user_data } },
     { "lb-1" = { ip = local.lb_ip, role = "haproxy", user_data = data.pgha_haproxy_lb_cloud_init.lb.user_data } },
+    { "backup-1" = { ip = local.repository_ip, role = "backup_repository", user_data = data.pgha_backup_repository_cloud_init.repository.user_data } },
   )
 }
 

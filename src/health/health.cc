@@ -52,6 +52,8 @@ std::string_view ServiceName(Service s) {
       return "patroni";
     case Service::kHaproxy:
       return "haproxy";
+    case Service::kPgbackrest:
+      return "pgbackrest";
   }
   return "";
 }
@@ -104,13 +106,15 @@ absl::StatusOr<Health> ParseReport(std::string_view text) {
   return h;
 }
 
-absl::StatusOr<Health> Probe(agent::GuestAgent& agent, Service service) {
+absl::StatusOr<Health> Probe(agent::GuestAgent& agent, Service service, Depth depth) {
   auto script = cloudinit::EmbeddedTemplate("agent/probe.py");
   if (!script.ok()) return script.status();
   agent::Command c;
   c.argv = {"/usr/bin/python3", "-", std::string(ServiceName(service))};
+  if (depth == Depth::kWait) c.argv.push_back("wait");
   c.input = std::string(*script);
-  c.deadline = std::chrono::seconds(60);
+  // pgBackRest's check may wait up to 30 s for the repository to receive a segment.
+  c.deadline = std::chrono::seconds(depth == Depth::kWait ? 120 : 60);
   auto out = agent.Run(c);
   if (!out.ok()) return out.status();
   auto report = ParseReport(out->out);
@@ -127,7 +131,7 @@ absl::StatusOr<Health> WaitHealthy(agent::GuestAgent& agent, Service service, co
   std::string last_error = "no answer yet";
   bool agent_answered = false;
   for (;;) {
-    auto h = Probe(agent, service);
+    auto h = Probe(agent, service, Depth::kWait);
     if (h.ok()) {
       agent_answered = true;
       if (h->healthy) return h;

@@ -16,8 +16,8 @@
 
 namespace pgha::health {
 
-// The probes: "etcd", "patroni", "haproxy".
-enum class Service { kEtcd, kPatroni, kHaproxy };
+// The probes: "etcd", "patroni", "haproxy", "pgbackrest".
+enum class Service { kEtcd, kPatroni, kHaproxy, kPgbackrest };
 std::string_view ServiceName(Service s);
 
 struct Health {
@@ -48,8 +48,12 @@ struct Health {
 // The probe's JSON report.
 absl::StatusOr<Health> ParseReport(std::string_view json);
 
+// How deep a probe looks: a refresh looks; an operation that waits also runs the checks that act
+// on the cluster (pgBackRest's check switches the leader's WAL segment).
+enum class Depth { kLook, kWait };
+
 // Runs the probe in the guest once.
-absl::StatusOr<Health> Probe(agent::GuestAgent& agent, Service service);
+absl::StatusOr<Health> Probe(agent::GuestAgent& agent, Service service, Depth depth = Depth::kLook);
 
 struct WaitOptions {
   std::chrono::seconds timeout{1800};

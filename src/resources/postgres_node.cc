@@ -118,6 +118,25 @@ class Postgres final : public Role {
       WarnUnlessCoversIp(postgres.GetAttr("server_cert"), ip, "replicas and clients using verify-full",
                          Path::Of("postgres").Attr("server_cert"), diags);
     }
+    const Value& backup = Attr(config, "backup");
+    if (backup.IsKnown() && postgres.IsKnown()) {
+      // With a repository, pgha owns archiving; a parameter of the user's would fight it.
+      const Value& params = postgres.GetAttr("params");
+      if (params.IsKnown() && !params.IsNull()) {
+        for (const auto& [key, v] : params.Entries()) {
+          if (key == "archive_mode" || key == "archive_command" || key == "archive_library" ||
+              key == "restore_command" || key == "archive_timeout") {
+            diags.AddError("Archiving is set by the backup block",
+                           pgha::StrCat("postgres.params sets ", key, ", which the backup block renders for "
+                                        "pgBackRest. Remove it (archive_timeout is backup.archive_timeout)."),
+                           Path::Of("postgres").Attr("params").Key(key));
+          }
+        }
+      }
+      WarnUnlessClientAuth(postgres.GetAttr("server_cert"),
+                           "the node pushes WAL to the backup repository with its PostgreSQL certificate",
+                           Path::Of("postgres").Attr("server_cert"), diags);
+    }
     const Value& rest = Attr(config, "rest_api");
     const Value& rest_cert = rest.IsKnown() ? rest.GetAttr("server_cert")
                                             : (postgres.IsKnown() ? postgres.GetAttr("server_cert") : Value());
@@ -173,6 +192,20 @@ class Postgres final : public Role {
     n.rest_ca_cert = rest_source.String("ca_cert");
     n.rest_cert = rest_source.String("server_cert");
     n.rest_key = GuestKeyPem(rest_source.String("server_key"));
+    const schema::Reader backup = config.Object("backup");
+    if (backup.present()) {
+      n.backup = roles::NodeBackup{n.ip,
+                                   n.ca_cert,
+                                   n.server_cert,
+                                   n.server_key,
+                                   backup.String("repository_name"),
+                                   backup.String("repository_address"),
+                                   backup.Int("repository_port"),
+                                   backup.String("repository_cn"),
+                                   backup.String("stanza")};
+      n.archive_timeout = backup.Int("archive_timeout");
+      n.replica_from_backup = backup.Bool("replica_from_backup");
+    }
     auto pieces = roles::RenderPatroni(n);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "patroni", "patroni.service"};

@@ -90,5 +90,21 @@ TEST_F(PostgresNodeTest, RulesAreCheckedAtTheirPaths) {
                        "Invalid value for postgres.member_addresses[2] @ postgres.member_addresses[2]"));
 }
 
+// The backup block, with only what it requires: the schema's defaults reach Patroni's configuration.
+TEST_F(PostgresNodeTest, ABackupBlockArchivesThroughTheRepositoryWithTheSchemasDefaults) {
+  std::string json = kMinimal;
+  json.insert(json.rfind('}'), R"(, "backup": {"repository_name": "backup-1", "repository_address": "10.0.0.40",
+                                     "repository_cn": "backup-repository", "stanza": "main"})");
+  YAML::Node config = PatroniConfig(json);
+  EXPECT_EQ(config["postgresql"]["parameters"]["archive_timeout"].as<std::string>(), "60s");
+  EXPECT_EQ(config["postgresql"]["create_replica_methods"][0].as<std::string>(), "pgbackrest");
+
+  // Archiving belongs to the block: the same settings in params are refused, on the parameter.
+  std::string clash = json;
+  clash.insert(clash.find(R"("superuser_password")"), R"("params": {"archive_command": "cp %p /x"}, )");
+  EXPECT_TRUE(Contains(Diagnose(node(), Config(node(), clash)),
+                       "Archiving is set by the backup block @ postgres.params[\"archive_command\"]"));
+}
+
 }  // namespace
 }  // namespace pgha::resources

@@ -8,6 +8,7 @@
 #include "resources/cloud_init_data_source.h"
 #include "resources/etcd_member.h"
 #include "resources/etcd_membership.h"
+#include "resources/backup_repository.h"
 #include "resources/haproxy_lb.h"
 #include "resources/machine_resource.h"
 #include "resources/postgres_node.h"
@@ -45,7 +46,8 @@ absl::StatusOr<Registry> Registry::Build(const schema::Catalog& catalog) {
   for (const auto& [name, shared_role] :
        {std::pair<std::string, std::shared_ptr<const Role>>{"pgha_etcd_member", EtcdRole()},
         {"pgha_postgres_node", PostgresRole()},
-        {"pgha_haproxy_lb", HaproxyRole()}}) {
+        {"pgha_haproxy_lb", HaproxyRole()},
+        {"pgha_backup_repository", BackupRepositoryRole()}}) {
     // A copy to capture: clang 14 cannot capture a structured binding.
     const std::shared_ptr<const Role> role = shared_role;
     resources.emplace(name, [role](const schema::Schema& s) { return std::make_shared<MachineResource>(s, role); });

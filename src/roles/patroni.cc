@@ -68,7 +68,9 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
                             {"sslmode", "verify-full"},
                             {"sslrootcert", "/etc/patroni/tls/ca.crt"}};
   const std::string data_path = "/var/lib/postgresql/data";
-  const std::string data_dir = data_path + "/15";
+  const std::string data_dir = kPostgresDataDir;
+  const bool backup = n.backup.has_value();
+  const bool replica_from_backup = backup && n.replica_from_backup;
   auto tmpl = cloudinit::EmbeddedTemplate("patroni/config.yml");
   if (!tmpl.ok()) return tmpl.status();
   const bool etcd_cert = !n.etcd_client_cert.empty();
@@ -108,6 +110,18 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
           {"replicator_password", n.replicator_password},
           {"rewind", rewind},
           {"pg_hba", PgHba(n)},
+          {"archive_mode", backup ? TemplateValue(std::string("on")) : kOmit},
+          {"archive_command", backup ? TemplateValue(ArchiveCommand(n.backup->stanza)) : kOmit},
+          {"archive_timeout", backup ? TemplateValue(pgha::StrCat(n.archive_timeout, "s")) : kOmit},
+          {"recovery_conf", backup ? TemplateValue(StringMap{{"restore_command", RestoreCommand(n.backup->stanza)}})
+                                   : kOmit},
+          {"create_replica_methods", replica_from_backup
+                                         ? TemplateValue(std::vector<std::string>{"pgbackrest", "basebackup"})
+                                         : kOmit},
+          {"pgbackrest_replica_command",
+           replica_from_backup ? TemplateValue(ReplicaRestoreCommand(n.backup->stanza)) : kOmit},
+          {"pgbackrest_keep_data", replica_from_backup ? TemplateValue(true) : kOmit},
+          {"pgbackrest_no_params", replica_from_backup ? TemplateValue(true) : kOmit},
           {"watchdog_mode", n.watchdog_mode},
           {"watchdog_safety_margin", n.watchdog_safety_margin},
       });
@@ -156,6 +170,12 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
     wait.push_back("--");
     wait.insert(wait.end(), n.etcd_endpoints.begin(), n.etcd_endpoints.end());
     out.runcmd.push_back(wait);
+  }
+  if (backup) {
+    // pgBackRest's server and configuration are in place before PostgreSQL archives its first segment.
+    auto pieces = RenderNodeBackup(*n.backup);
+    if (!pieces.ok()) return pieces.status();
+    out.Append(*pieces);
   }
   out.runcmd.push_back({"systemctl", "enable", "patroni"});
   out.runcmd.push_back({"systemctl", "restart", "patroni"});

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "roles/pgbackrest.h"
 #include "roles/pieces.h"
 
 namespace pgha::roles {
@@ -51,6 +52,11 @@ struct PatroniNode {
   std::vector<std::string> member_addresses;
   // Basic authentication on the REST API's unsafe calls; none when empty.
   std::string rest_username, rest_password;
+
+  // Archiving to a pgBackRest repository; none when unset.
+  std::optional<NodeBackup> backup;
+  int64_t archive_timeout = 0;       // seconds
+  bool replica_from_backup = false;  // create_replica_methods: pgbackrest, then basebackup
 };
 
 absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& node);

@@ -3,6 +3,8 @@
 #include <string_view>
 
 #include "base/strings.h"
+#include "cloudinit/line_template.h"
+#include "cloudinit/yaml_template.h"
 
 namespace pgha::roles {
 
@@ -70,6 +72,31 @@ bool IsListenAddress(const std::string& value) {
   });
 }
 
+absl::StatusOr<RolePieces> StaticHosts(const std::vector<HostEntry>& entries) {
+  std::vector<std::string> lines;
+  for (const auto& e : entries) {
+    if (auto st = CheckToken("host address", e.ip); !st.ok()) return st;
+    if (auto st = CheckToken("host name", e.name); !st.ok()) return st;
+    lines.push_back(pgha::StrCat(e.ip, " ", e.name));
+  }
+  auto hosts_tmpl = cloudinit::EmbeddedTemplate("hosts/hosts");
+  if (!hosts_tmpl.ok()) return hosts_tmpl.status();
+  auto hosts = cloudinit::RenderLineTemplate(*hosts_tmpl, {{"entries", lines}});
+  if (!hosts.ok()) return hosts.status();
+  auto script = cloudinit::EmbeddedTemplate("hosts/pgha-hosts");
+  if (!script.ok()) return script.status();
+  auto unit = cloudinit::EmbeddedTemplate("hosts/pgha-hosts.service");
+  if (!unit.ok()) return unit.status();
+  RolePieces out;
+  out.files = {
+      {"/etc/pgha/hosts", *hosts, "root:root", "0644", false},
+      {"/usr/local/sbin/pgha-hosts", std::string(*script), "root:root", "0755", false},
+      {"/etc/systemd/system/pgha-hosts.service", std::string(*unit), "root:root", "0644", false},
+  };
+  out.runcmd = {{"/usr/local/sbin/pgha-hosts"}, {"systemctl", "enable", "pgha-hosts.service"}};
+  return out;
+}
+
 std::string ShellQuote(const std::string& value) {
   std::string quoted = "'";
   for (char c : value) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -125,6 +152,30 @@ LiveEffect PatroniLiveEffect(const std::vector<std::string>& changed) {
   // re-reads its TLS files and pg_hba) and its REST API's certificate.
   // Parameters that need a restart show as pending_restart instead.
   if (AnyUnder(changed, "/etc/patroni/")) AddOnce(e, {"/bin/systemctl", "reload", "patroni"});
+  // pgBackRest's server reads its configuration and certificate at start (archive_command runs
+  // read theirs anew each time); a restart interrupts no archiving: PostgreSQL retries a push.
+  if (AnyUnder(changed, "/etc/pgbackrest/")) AddOnce(e, {"/bin/systemctl", "restart", "pgbackrest"});
+  return e;
+}
+
+LiveEffect BackupRepositoryLiveEffect(const std::vector<std::string>& changed) {
+  LiveEffect e;
+  if (AnyUnder(changed, "/etc/systemd/system/")) {
+    AddOnce(e, {"/bin/systemctl", "daemon-reload"});
+    for (const auto& path : changed) {
+      const std::string unit = path.substr(path.rfind('/') + 1);
+      // A new or changed schedule takes effect when its timer is (re)started; a new stanza is
+      // created by its unit, which retries until its cluster answers.
+      if (unit.size() > 6 && unit.compare(unit.size() - 6, 6, ".timer") == 0) {
+        AddOnce(e, {"/bin/systemctl", "enable", "--now", unit});
+        AddOnce(e, {"/bin/systemctl", "restart", unit});
+      } else if (unit.rfind("pgha-stanza-create-", 0) == 0) {
+        AddOnce(e, {"/bin/systemctl", "enable", "--now", "--no-block", unit});
+      }
+    }
+  }
+  // A restart waits for no backup: the next scheduled run takes over.
+  if (AnyUnder(changed, "/etc/pgbackrest/")) AddOnce(e, {"/bin/systemctl", "restart", "pgbackrest"});
   return e;
 }
 
@@ -137,6 +188,9 @@ LiveEffect HaproxyLiveEffect(const std::vector<std::string>& changed) {
 
 LiveEffect HostAgentsLiveEffect(const std::vector<std::string>& changed) {
   LiveEffect e;
+  if (AnyUnder(changed, "/etc/pgha/hosts") || AnyUnder(changed, "/usr/local/sbin/pgha-hosts")) {
+    AddOnce(e, {"/usr/local/sbin/pgha-hosts"});
+  }
   if (AnyUnder(changed, "/etc/chrony/")) AddOnce(e, {"/bin/systemctl", "restart", "chrony"});
   if (AnyUnder(changed, "/etc/systemd/system/prometheus-node-exporter.service.d/")) {
     AddOnce(e, {"/bin/systemctl", "daemon-reload"});

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "cloudinit/documents.h"
 
 namespace pgha::roles {
@@ -31,9 +32,17 @@ struct LiveEffect {
 };
 
 // Each role's reading of a set of changed paths (those it did not write are ignored).
+// Names a role's services must resolve without DNS (pgBackRest verifies its peers by name), kept in
+// a block of /etc/hosts at every boot and on every change.
+struct HostEntry {
+  std::string ip, name;
+};
+absl::StatusOr<RolePieces> StaticHosts(const std::vector<HostEntry>& entries);
+
 LiveEffect EtcdLiveEffect(const std::vector<std::string>& changed);
 LiveEffect PatroniLiveEffect(const std::vector<std::string>& changed);
 LiveEffect HaproxyLiveEffect(const std::vector<std::string>& changed);
+LiveEffect BackupRepositoryLiveEffect(const std::vector<std::string>& changed);
 LiveEffect HostAgentsLiveEffect(const std::vector<std::string>& changed);
 
 // Refuses values that would end a token in a line-oriented config (spaces,

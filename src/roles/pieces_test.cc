@@ -41,6 +41,30 @@ TEST(LiveEffect, PatroniAndHaproxyReloadWithoutDowntime) {
   EXPECT_TRUE(HaproxyLiveEffect({"/etc/etcd/pgha.yml"}).commands.empty());
 }
 
+TEST(LiveEffect, PgbackrestServersRestartForTheirFilesAndSchedulesForTheirTimers) {
+  // A node's pgBackRest server reads its own copy of the certificate at start.
+  const LiveEffect node = PatroniLiveEffect({"/etc/patroni/tls/server.crt", "/etc/pgbackrest/tls/node.crt"});
+  EXPECT_FALSE(node.disruptive);
+  EXPECT_EQ(node.commands, (std::vector<std::vector<std::string>>{{"/bin/systemctl", "reload", "patroni"},
+                                                                  {"/bin/systemctl", "restart", "pgbackrest"}}));
+  const LiveEffect schedule = BackupRepositoryLiveEffect({"/etc/systemd/system/pgha-backup-main-diff.timer",
+                                                          "/etc/systemd/system/pgha-backup-main-diff.service"});
+  EXPECT_EQ(schedule.commands,
+            (std::vector<std::vector<std::string>>{{"/bin/systemctl", "daemon-reload"},
+                                                   {"/bin/systemctl", "enable", "--now", "pgha-backup-main-diff.timer"},
+                                                   {"/bin/systemctl", "restart", "pgha-backup-main-diff.timer"}}));
+  EXPECT_EQ(BackupRepositoryLiveEffect({"/etc/pgbackrest/pgbackrest.conf"}).commands,
+            (std::vector<std::vector<std::string>>{{"/bin/systemctl", "restart", "pgbackrest"}}));
+  // A new stanza: the server learns it, and its unit creates it.
+  EXPECT_EQ(BackupRepositoryLiveEffect({"/etc/pgbackrest/pgbackrest.conf",
+                                        "/etc/systemd/system/pgha-stanza-create-other.service"})
+                .commands,
+            (std::vector<std::vector<std::string>>{
+                {"/bin/systemctl", "daemon-reload"},
+                {"/bin/systemctl", "enable", "--now", "--no-block", "pgha-stanza-create-other.service"},
+                {"/bin/systemctl", "restart", "pgbackrest"}}));
+}
+
 TEST(LiveEffect, AppendKeepsEachCommandOnce) {
   LiveEffect e = HostAgentsLiveEffect({"/etc/chrony/chrony.conf"});
   e.Append(HostAgentsLiveEffect({"/etc/chrony/chrony.conf"}));

@@ -1,11 +1,13 @@
 # pgha's health probe. The provider runs it inside a guest through the QEMU
-# guest agent (python3 reads it from standard input; the role is argv[1]) and
-# reads the one JSON object it prints. Health comes from the services
+# guest agent (python3 reads it from standard input; the role is argv[1],
+# and argv[2] is "wait" when an operation waits for health rather than a
+# refresh looking) and reads the one JSON object it prints. Health comes from the services
 # themselves (etcd's own status, Patroni's REST API, HAProxy's view of its
 # servers), read with the node's own certificates; cloud-init's stage, the
 # unit's state and its journal are reported as context for a diagnostic.
 # It prints facts only, never a secret.
 import json
+import os
 import socket
 import ssl
 import subprocess
@@ -14,7 +16,7 @@ import urllib.request
 
 import yaml
 
-UNITS = {"etcd": "etcd", "patroni": "patroni", "haproxy": "haproxy"}
+UNITS = {"etcd": "etcd", "patroni": "patroni", "haproxy": "haproxy", "pgbackrest": "pgbackrest"}
 
 
 def run(argv, env=None, timeout=15):
@@ -140,7 +142,7 @@ def patroni(report):
             report["problem"] = "holds the leader key but is not promoted yet"
             return
         report["lag_bytes"] = 0
-        report["healthy"] = True
+        backup_check(report)
         return
     lag = mine.get("lag")
     if not isinstance(lag, int):
@@ -163,7 +165,29 @@ def patroni(report):
     elif lag > max_lag:
         report["problem"] = "lag %d bytes exceeds maximum_lag_on_failover %d" % (lag, max_lag)
     else:
-        report["healthy"] = True
+        backup_check(report)
+
+
+def backup_check(report):
+    """With a backup repository, and only when an operation waits (argv[2] == "wait": `check` makes
+    the leader switch WAL segments, which a refresh must not do): pgBackRest's own check, that this
+    node's WAL reaches the repository's stanza. Marks the node healthy when it passes or there is
+    nothing to check."""
+    if WAIT and os.path.exists("/etc/pgbackrest/pgbackrest.conf"):
+        with open("/etc/pgbackrest/pgbackrest.conf") as f:
+            # Sections are [global], [global:<command>] and one per stanza (a stanza name has no colon).
+            stanzas = [line.strip()[1:-1] for line in f if line.startswith("[") and ":" not in line
+                       and line.strip() != "[global]"]
+        for stanza in stanzas:
+            code, out, err = run(["runuser", "-u", "postgres", "--", "pgbackrest", "--stanza=" + stanza,
+                                  "--archive-timeout=30", "check"], timeout=60)
+            if code != 0:
+                lines = [line.strip() for line in (out + err).splitlines() if line.strip()]
+                report["problem"] = "pgbackrest check of stanza %s failed (exit %d): %s" % (
+                    stanza, code, " | ".join(lines[-4:])[:600])
+                return
+        report["backup_checked"] = True
+    report["healthy"] = True
 
 
 def haproxy(report):
@@ -198,11 +222,48 @@ def haproxy(report):
         report["problem"] = "more than one server is up behind port 5432: %s" % ", ".join(up)
 
 
+def pgbackrest(report):
+    """A backup repository is healthy when its TLS server completes a mutual TLS handshake with its own
+    certificate, as the nodes' will; the stanzas' state is context (a cluster may come later)."""
+    settings = {}
+    with open("/etc/pgbackrest/pgbackrest.conf") as f:
+        for line in f:
+            if line.startswith("["):
+                if line.strip() != "[global]":
+                    break
+                continue
+            key, sep, value = line.strip().partition("=")
+            if sep and not key.startswith("#"):
+                settings[key] = value
+    context = ssl.create_default_context(cafile=settings["tls-server-ca-file"])
+    context.load_cert_chain(settings["tls-server-cert-file"], settings["tls-server-key-file"])
+    address, port = settings["tls-server-address"], int(settings.get("tls-server-port", "8432"))
+    try:
+        with socket.create_connection((address, port), timeout=5) as sock:
+            with context.wrap_socket(sock, server_hostname=address):
+                pass
+    except (OSError, ssl.SSLError) as error:
+        report["problem"] = "pgBackRest's TLS server on %s:%d does not answer: %s" % (address, port, error)
+        return
+    code, out, err = run(["runuser", "-u", "postgres", "--", "pgbackrest", "info", "--output=json"], timeout=30)
+    try:
+        stanzas = json.loads(out) if code == 0 else []
+    except ValueError:
+        stanzas = []
+    report["stanzas"] = [{"name": s.get("name"), "status": (s.get("status") or {}).get("message"),
+                          "backups": len(s.get("backup") or [])} for s in stanzas]
+    report["role"] = "serving"
+    report["healthy"] = True
+
+
+WAIT = len(sys.argv) > 2 and sys.argv[2] == "wait"
+
+
 def main():
     role = sys.argv[1]
     report = {"role_kind": role, "healthy": False, "cloud_init": cloud_init(), "unit": unit(UNITS[role])}
     try:
-        {"etcd": etcd, "patroni": patroni, "haproxy": haproxy}[role](report)
+        {"etcd": etcd, "patroni": patroni, "haproxy": haproxy, "pgbackrest": pgbackrest}[role](report)
     except Exception as error:  # noqa: BLE001 - the report says what went wrong
         report["healthy"] = False
         report["problem"] = "%s: %s" % (type(error).__name__, str(error)[:300])

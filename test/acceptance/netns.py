@@ -42,24 +42,36 @@ DEBIAN_UNITS = {
                  dropin_dir="/etc/systemd/system/etcd.service.d"),
     "patroni": Unit(("/usr/bin/python3", "/usr/bin/patroni", "/etc/patroni/config.yml"), user="postgres"),
     "haproxy": Unit(("/usr/sbin/haproxy", "-Ws", "-f", "/etc/haproxy/haproxy.cfg")),
+    "pgbackrest": Unit(("/usr/bin/pgbackrest", "server"), user="postgres"),
 }
 
 HOMES = {"root": "/root", "etcd": "/var/lib/etcd", "postgres": "/var/lib/postgresql", "haproxy": "/var/lib/haproxy"}
 
 # The paths each role's configuration and commands use, bound from the node's root. /etc/postgresql
 # is bound (empty) so the prepare script never sees, or drops, the test machine's own 15/main.
+# /tmp/pgbackrest is pgBackRest's lock directory: each VM has its own /tmp, these nodes share the host's.
+# /etc/hosts is a file: each node edits its own copy of the host's (pgBackRest's peers by name).
+PGBACKREST_MOUNTS = ["/etc/pgbackrest", "/var/log/pgbackrest", "/var/spool/pgbackrest", "/tmp/pgbackrest",
+                     "/etc/pgha", "/etc/hosts"]
+FILE_MOUNTS = {"/etc/hosts"}
 ROLE_MOUNTS = {
     "etcd": ["/etc/etcd", "/var/lib/etcd", "/usr/local/sbin", "/etc/systemd/system"],
     "postgres": ["/etc/patroni", "/etc/postgresql", "/var/lib/postgresql", "/run/postgresql", "/usr/local/sbin",
-                 "/etc/udev/rules.d"],
+                 "/etc/udev/rules.d", *PGBACKREST_MOUNTS],
     "haproxy": ["/etc/haproxy"],
+    "backup_repository": ["/var/lib/pgbackrest", "/etc/systemd/system", "/usr/local/sbin", *PGBACKREST_MOUNTS],
 }
 
-# What Debian's packages create on install, with owner and mode (the harness's stand-in for dpkg).
+# What Debian's packages create on install, with owner and mode (the harness's stand-in for dpkg;
+# /tmp/pgbackrest is pgBackRest's own doing on first use).
+PGBACKREST_DIRS = [("/var/log/pgbackrest", "postgres", 0o750), ("/var/spool/pgbackrest", "postgres", 0o750),
+                   ("/tmp/pgbackrest", "postgres", 0o770)]
 PACKAGE_DIRS = {
     "etcd": [("/var/lib/etcd", "etcd", 0o700)],
-    "postgres": [("/var/lib/postgresql", "postgres", 0o755), ("/run/postgresql", "postgres", 0o2775)],
+    "postgres": [("/var/lib/postgresql", "postgres", 0o755), ("/run/postgresql", "postgres", 0o2775),
+                 *PGBACKREST_DIRS],
     "haproxy": [],
+    "backup_repository": [("/var/lib/pgbackrest", "postgres", 0o750), *PGBACKREST_DIRS],
 }
 
 
@@ -101,7 +113,9 @@ class Node:
             os.chmod(target, mode)
 
     def provision(self):
-        """Replays runcmd as cloud-init would: in order, as root; a failing command fails provisioning."""
+        """Replays runcmd as cloud-init would: in order, as root; a failing command fails provisioning.
+        `systemctl start/restart` of a service starts it; enabling units (timers, oneshot services that
+        retry until their cluster answers) is left to the test, which runs them with run_oneshot."""
         for argv in self.doc["runcmd"]:
             if argv[0] == "systemctl":
                 if argv[1] in ("start", "restart"):
@@ -123,6 +137,24 @@ class Node:
         argv = ["env", "-i", *base, *env, *unit.argv]
         return self.start(argv, self.mounts, user=None if unit.user == "root" else unit.user, log=name)
 
+    def run_oneshot(self, unit, timeout=300):
+        """Runs a oneshot unit pgha rendered (/etc/systemd/system/<unit>) as systemd would: its
+        ExecStartPre= then ExecStart= lines in order, as its User=; the first failure ends it.
+        Returns the last command's CompletedProcess."""
+        user, pre, start = "root", [], []
+        for line in (self.root / "etc/systemd/system" / unit).read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key == "User":
+                user = value
+            elif key in ("ExecStartPre", "ExecStart"):
+                (pre if key == "ExecStartPre" else start).append(shlex.split(value))
+        out = None
+        for argv in pre + start:
+            out = self.run(argv, self.mounts, user=None if user == "root" else user, timeout=timeout)
+            if out.returncode != 0:
+                break
+        return out
+
     def pids(self):
         return [int(p) for p in sh("ip", "netns", "pids", self.ns, check=False).stdout.split()]
 
@@ -131,8 +163,13 @@ class Node:
         lines = []
         for target in mounts:
             source = self.root / target.lstrip("/")
-            source.mkdir(parents=True, exist_ok=True)
-            os.makedirs(target, exist_ok=True)
+            if target in FILE_MOUNTS:
+                if not source.exists():
+                    source.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(target, source)
+            else:
+                source.mkdir(parents=True, exist_ok=True)
+                os.makedirs(target, exist_ok=True)
             lines.append(f"mount --bind {shlex.quote(str(source))} {shlex.quote(target)}")
         run = " ".join(shlex.quote(a) for a in argv)
         if user:
@@ -185,6 +222,9 @@ class Cluster:
     def add(self, name, ip, user_data, role):
         node = Node(self, name, ip, user_data, role)
         host_end = f"pgv-{name}"[:15]
+        # A namespace deleted by an earlier run can outlive its name for a while (the kernel frees it
+        # once its last socket is gone), and with it the host end of its link.
+        sh("ip", "link", "del", host_end, check=False)
         sh("ip", "netns", "add", node.ns)
         sh("ip", "link", "add", host_end, "type", "veth", "peer", "name", "eth0", "netns", node.ns)
         sh("ip", "link", "set", host_end, "master", self.BRIDGE, "up")

@@ -270,6 +270,29 @@ data "pgha_haproxy_lb_cloud_init" "lb" {
     }
   }
 }
+data "pgha_backup_repository_cloud_init" "backups" {
+  name = "backup-1"
+  network_interface {
+    ip            = "10.0.0.40"
+    prefix_length = 24
+  }
+  repository {
+    ca_cert     = file("ca.pem")
+    server_cert = file("ca.pem")
+    server_key  = file("key.pem")
+    stanza {
+      name           = "main"
+      postgres_nodes = [{ name = "pg-1", ip = "10.0.0.5" }]
+      client_cns     = ["pg-1"]
+    }
+    stanza {
+      name           = "main"
+      postgres_nodes = [{ name = "pg-1", ip = "10.0.0.5" }]
+      client_cns     = ["pg-1"]
+      full_schedule  = "every sunday; reboot"
+    }
+  }
+}
 """
 
 
@@ -289,9 +312,11 @@ def test_rules_users_get_wrong_are_caught_at_plan_time(workspace, tmp_path):
                    "Duplicate name in authentication_bootstrap.users",
                    # The etcd member names neither peer_allowed_cn nor peer_allowed_hostname.
                    "Invalid combination in tls", "Give exactly one of `peer_allowed_cn`, `peer_allowed_hostname`",
-                   "replica_port is the leader's port 5432"):
+                   "replica_port is the leader's port 5432",
+                   "Duplicate stanza", "Invalid schedule"):
         assert needle in out, f"missing diagnostic {needle!r} in:\n{out}"
     # Terraform points at the attribute: its source line appears with the diagnostic.
     assert "ttl                    = 20" in out
     assert 'idle = "ten minutes"' in out
     assert "replica_port        = 5432" in out
+    assert 'full_schedule  = "every sunday; reboot"' in out

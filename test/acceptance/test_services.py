@@ -12,6 +12,10 @@ Then, in order (the module shares one cluster):
     reach the replicas within the lag bound and the synchronous standby; its Prometheus endpoint
     reports the servers up behind each port; a wrong password and a REST client without a
     certificate are refused;
+  - backups (examples/services has a pgBackRest repository node, backup-1): the stanza is created by
+    the repository's own unit, every node's health wait passes `pgbackrest check`, a restore to a
+    moment holds exactly the rows committed before it, archiving follows a switchover, retention
+    expires what it should, other certificates of the same CA are refused;
   - durability: a writer commits numbered rows through the load balancer while the leader is killed
     (SIGKILL of every process in its namespace), and separately cut off the network; writes resume
     on a new leader and every acknowledged row is on every node;
@@ -19,13 +23,16 @@ Then, in order (the module shares one cluster):
     leader;
   - pgha_etcd_membership (examples/etcd-membership, real terraform) grows etcd from 3 members to 5
     and back to 3 while a client writes keys and Patroni keeps its leader, and refuses a plan that
-    removes 2 of 3.
+    removes 2 of 3;
+  - a replica rebuilt with `patronictl reinit` restores from the repository, then streams.
 Measured figures (bring-up, failover time and rows lost per run, peak memory) go to the report.
 """
 import base64
+import datetime
 import http.client
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import threading
@@ -267,10 +274,10 @@ def test_patroni_elects_one_leader_with_a_synchronous_standby(services):
 PROBE = Path(__file__).resolve().parents[2] / "templates" / "agent" / "probe.py"
 
 
-def probe(node, service):
+def probe(node, service, *depth):
     """templates/agent/probe.py run in the node as the provider runs it in a VM (python3 reading it from
-    stdin, as root), with the node's own files: its JSON report."""
-    out = node.run(["/usr/bin/python3", "-", service], node.mounts, input=PROBE.read_text(), timeout=60)
+    stdin, as root), with the node's own files: its JSON report. depth "wait": as Create/Update wait."""
+    out = node.run(["/usr/bin/python3", "-", service, *depth], node.mounts, input=PROBE.read_text(), timeout=120)
     assert out.returncode == 0, f"{node.name}: the probe exited {out.returncode}\n{out.stderr[-3000:]}"
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -292,6 +299,11 @@ def test_the_health_probe_reports_what_the_services_say(services):
         assert report["role"] == members[name]["role"], (name, report, members[name])
         assert isinstance(report["lag_bytes"], int) and report["timeline"] == members[name]["timeline"], report
     assert sorted(r["role"] for r in patroni.values()) == ["leader", "replica", "sync_standby"], patroni
+
+    # Waiting, as Create does, also asks pgBackRest: the repository's stanza does not exist yet.
+    leader_node = services.node(services.leader())
+    waited = probe(leader_node, "patroni", "wait")
+    assert not waited["healthy"] and "pgbackrest check of stanza services failed" in waited["problem"], waited
 
     lb = next(n for n in services.cluster.nodes.values() if n.role == "haproxy")
     report = probe(lb, "haproxy")
@@ -495,6 +507,213 @@ def test_the_etcd_peer_port_admits_member_certificates_only(services):
     assert rc != 0 and "etcdserver" not in out, out
 
 
+# Backups: examples/services gives the cluster a pgBackRest repository (backup-1, stanza "services",
+# encrypted) that the nodes archive to; its units are run here as systemd would run them.
+REPOSITORY = "backup-1"
+STANZA = "services"
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def pgbackrest(node, *args, timeout=600):
+    """pgBackRest on `node` as postgres (as its units and archive_command run it), for the stanza."""
+    return node.run(["/usr/bin/pgbackrest", f"--stanza={STANZA}", *args], node.mounts, user="postgres",
+                    timeout=timeout)
+
+
+def backup_info(services):
+    out = pgbackrest(services.cluster.nodes[REPOSITORY], "info", "--output=json", timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout)[0]
+
+
+@pytest.fixture(scope="module")
+def repository(services):
+    """The repository with its stanza created by its own unit (which systemd retries until the cluster
+    answers) and `pgbackrest check` passing: WAL from the leader reaches the repository."""
+    services.wait_ready(240, "a healthy cluster before creating the stanza")
+    repo = services.cluster.nodes[REPOSITORY]
+    created = repo.run_oneshot(f"pgha-stanza-create-{STANZA}.service")
+    assert created.returncode == 0, created.stdout + created.stderr
+    check = pgbackrest(repo, "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    # What Create waits for: every node's check passes (the wait probes again every 5 s, as the
+    # provider's does: the leader's check switches WAL segments, so a replica's lag, as Patroni last
+    # saw it, may jump for a loop), and the repository's TLS server answers.
+    for node in services.postgres:
+        seen = {}
+
+        def checked(node=node, seen=seen):
+            seen.update(probe(node, "patroni", "wait"))
+            return seen["healthy"] and seen.get("backup_checked")
+        try:
+            wait_for(checked, 60, f"{node.name}'s health wait with pgbackrest check")
+        except AssertionError:
+            pytest.fail(f"{node.name}: {seen.get('problem')}")
+    served = probe(repo, "pgbackrest")
+    assert served["healthy"] and served["stanzas"] == [{"name": STANZA, "status": "no valid backups", "backups": 0}], served
+    return repo
+
+
+def check_archiving(services, repo):
+    """pgBackRest's check from the repository: the leader switches to a new WAL segment and it must
+    arrive. On failure, the message carries each node's archive-push log."""
+    check = pgbackrest(repo, "check")
+    if check.returncode != 0:
+        logs = []
+        for node in services.postgres:
+            log = node.root / "var/log/pgbackrest" / f"{STANZA}-archive-push.log"
+            if log.exists():
+                logs.append(f"--- {node.name} archive-push log:\n" + "\n".join(log.read_text().splitlines()[-15:]))
+        pytest.fail(check.stdout + check.stderr + "\n".join(logs))
+
+
+def full_backup(repo):
+    out = repo.run_oneshot(f"pgha-backup-{STANZA}-full.service", timeout=900)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def commit_rows(services, ids, table="pitr"):
+    """Commits each id in its own transaction on the leader; returns the time after the last acknowledgement."""
+    conn = connect(services.node(services.leader()).ip, PASSWORD, services.ca)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE TABLE IF NOT EXISTS {table} (id integer PRIMARY KEY)")
+            for i in ids:
+                cur.execute(f"INSERT INTO {table} VALUES (%s)", (i,))
+                time.sleep(0.05)
+    finally:
+        conn.close()
+    return time.time()
+
+
+def restored(node, name, target_args, table="pitr"):
+    """Restores the stanza on `node` (a PostgreSQL node: its certificate may read the stanza) into a
+    scratch directory, starts a throwaway PostgreSQL there on a Unix socket only, with archiving off so
+    the source stanza is never written to, and returns (ids in `table`, timeline) once it is promoted."""
+    data = f"/var/lib/postgresql/restore-{name}"
+    out = pgbackrest(node, f"--pg1-path={data}", *target_args, "restore")
+    assert out.returncode == 0, out.stdout + out.stderr
+    options = (f"-p 5499 -c listen_addresses='' -c unix_socket_directories={data} -c archive_mode=off "
+               "-c synchronous_standby_names=''")
+    start = node.run([f"{PG_BIN}/pg_ctl", "-D", data, "-l", f"{data}.log", "-w", "-t", "300", "-o", options,
+                      "start"], node.mounts, user="postgres", timeout=330)
+    if start.returncode != 0:
+        log = node.root / f"{data.lstrip('/')}.log"
+        pytest.fail(start.stdout + start.stderr + (log.read_text()[-3000:] if log.exists() else ""))
+
+    def psql_local(sql):
+        out = node.run([f"{PG_BIN}/psql", "-h", data, "-p", "5499", "-U", "postgres", "-XAtc", sql], node.mounts,
+                       user="postgres", timeout=60)
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    try:
+        wait_for(lambda: psql_local("SELECT pg_is_in_recovery()") == "f", 300, f"the {name} restore promoted")
+        ids = {int(i) for i in psql_local(f"SELECT id FROM {table}").split()}
+        timeline = int(psql_local("SELECT timeline_id FROM pg_control_checkpoint()"))
+        return ids, timeline
+    finally:
+        node.run([f"{PG_BIN}/pg_ctl", "-D", data, "-m", "immediate", "stop"], node.mounts, user="postgres")
+        node.run(["rm", "-rf", data, f"{data}.log"], node.mounts)
+
+
+def test_a_restore_to_a_moment_holds_exactly_the_commits_up_to_it(services, repository, report):
+    started = time.monotonic()
+    full_backup(repository)
+    report("tier A full backup (pgBackRest, small database)", f"{time.monotonic() - started:.1f} s")
+    before = commit_rows(services, range(1, 11))
+    time.sleep(1.5)
+    target = datetime.datetime.now(datetime.timezone.utc)
+    time.sleep(1.5)
+    assert target.timestamp() - before > 1.0
+    commit_rows(services, range(11, 21))
+    # check switches to a new WAL segment and waits until the repository has it.
+    check_archiving(services, repository)
+
+    node = services.cluster.nodes["pg-3"]
+    moment = target.strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    started = time.monotonic()
+    ids, timeline = restored(node, "moment", ["--type=time", f"--target={moment}", "--target-action=promote"])
+    report("tier A restore to a moment (pgBackRest, small database)", f"{time.monotonic() - started:.1f} s")
+    assert ids == set(range(1, 11)), f"restored to {moment}: {sorted(ids)}"
+    ids, _ = restored(node, "latest", ["--type=default"])
+    assert ids == set(range(1, 21)), sorted(ids)
+
+    info = backup_info(services)
+    assert info["status"]["code"] == 0, info
+    assert [b["type"] for b in info["backup"]] == ["full"], info["backup"]
+    assert info["cipher"] == "aes-256-cbc"
+    # Encrypted in the repository: the passphrase is needed to read anything there.
+    manifest = next((services.cluster.nodes[REPOSITORY].root / "var/lib/pgbackrest/backup" / STANZA).glob(
+        "*F/backup.manifest"))
+    assert manifest.read_bytes().startswith(b"Salted__"), manifest.read_bytes()[:40]
+
+
+def test_archiving_follows_a_switchover_and_a_restore_reaches_past_it(services, repository, report):
+    services.wait_ready(240, "a healthy cluster before the switchover")
+    commit_rows(services, range(101, 106), table="across")
+    before = cluster_timeline(services)
+    old = services.node(services.leader())
+    assert switchover(old)["result"] == "switched"
+    services.wait_ready(240, "a healthy cluster after the switchover")
+    assert cluster_timeline(services) == before + 1
+    commit_rows(services, range(106, 111), table="across")
+    check_archiving(services, repository)
+    ids, timeline = restored(services.cluster.nodes["pg-2"], "across", ["--type=default"], table="across")
+    assert ids == set(range(101, 111)), sorted(ids)
+    # Replayed through the switchover's timeline, then promoted onto one of its own.
+    assert timeline == cluster_timeline(services) + 1, (timeline, cluster_timeline(services))
+
+
+def test_retention_keeps_the_newest_full_backups_and_the_wal_they_need(services, repository):
+    before = backup_info(services)
+    full_backup(repository)
+    full_backup(repository)
+    info = backup_info(services)
+    labels = [b["label"] for b in info["backup"]]
+    # retention_full = 2: the first full backup went, the two newest stay.
+    assert len(labels) == 2 and all(b["type"] == "full" for b in info["backup"]), labels
+    assert before["backup"][0]["label"] not in labels
+    oldest_start = info["backup"][0]["archive"]["start"]
+    kept = [a for a in info["archive"] if a.get("min")]
+    # A WAL segment's name is its timeline (8 hex digits), then its position (16): the archive now
+    # begins exactly where the oldest kept backup does; everything after it stays.
+    assert min(a["min"][8:] for a in kept) == oldest_start[8:], (kept, oldest_start)
+    assert max(a["max"] for a in kept) >= max(a["max"] for a in before["archive"] if a.get("max"))
+    check_archiving(services, repository)
+
+
+
+def test_the_repository_admits_the_stanzas_nodes_only(services, repository, tmp_path):
+    """Another certificate of the same CA (etcd's root, CN=root) reaches neither the repository's
+    stanza nor a node's pgBackRest server."""
+    node = services.cluster.nodes["pg-2"]
+    own = node.root / "tmp/pgbackrest/other"
+    own.mkdir(parents=True, exist_ok=True)
+    for name in ("root.crt", "root.key"):
+        (own / name).write_bytes((services.tls / name).read_bytes())
+        shutil.chown(own / name, "postgres", "postgres")
+        os.chmod(own / name, 0o600)
+    other = ["--repo1-host-cert-file=/tmp/pgbackrest/other/root.crt",
+             "--repo1-host-key-file=/tmp/pgbackrest/other/root.key"]
+    out = pgbackrest(node, *other, "repo-ls", timeout=60)
+    assert out.returncode != 0 and "access denied" in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
+    own_cert = pgbackrest(node, "repo-ls", timeout=60)
+    assert own_cert.returncode == 0 and "archive" in own_cert.stdout, own_cert.stdout + own_cert.stderr
+    # The repository reaches the nodes with its own certificate only: a node's server refuses the root one.
+    repo = services.cluster.nodes[REPOSITORY]
+    own = repo.root / "tmp/pgbackrest/other"
+    own.mkdir(parents=True, exist_ok=True)
+    for name in ("root.crt", "root.key"):
+        (own / name).write_bytes((services.tls / name).read_bytes())
+        shutil.chown(own / name, "postgres", "postgres")
+        os.chmod(own / name, 0o600)
+    out = pgbackrest(repo, "--pg1-host-cert-file=/tmp/pgbackrest/other/root.crt",
+                     "--pg1-host-key-file=/tmp/pgbackrest/other/root.key", "--pg2-host-cert-file=/tmp/pgbackrest/other/root.crt",
+                     "--pg2-host-key-file=/tmp/pgbackrest/other/root.key", "--pg3-host-cert-file=/tmp/pgbackrest/other/root.crt",
+                     "--pg3-host-key-file=/tmp/pgbackrest/other/root.key", "check", timeout=120)
+    assert out.returncode != 0 and "access denied" in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
+
+
 @pytest.fixture(scope="module")
 def durability_table(services):
     create_table(LB, APP_PASSWORD, services.ca, user=APP_USER)
@@ -529,6 +748,7 @@ def durability_run(services, report, mode, run):
     # Heal: systemd would restart the killed Patroni; the cut-off node gets its link back.
     if mode == "kill":
         old.start_unit("patroni")
+        old.start_unit("pgbackrest")
     else:
         subprocess.run(["ip", "netns", "exec", old.ns, "ip", "link", "set", "eth0", "up"], check=True)
     services.wait_ready(240, f"{old.name} back as a replica")
@@ -721,6 +941,34 @@ def test_etcd_quorum_loss_never_yields_a_second_leader(services, durability_tabl
     etcd2.start_unit("etcd")
     etcd3.start_unit("etcd")
     services.wait_ready(240, "the cluster recovered once etcd has its quorum back")
+
+
+def cluster_timeline(services):
+    return services.leader()["timeline"]
+
+
+def test_a_replica_rebuilt_from_the_repository_restores_and_then_streams(services, repository, report):
+    services.wait_ready(240, "a healthy cluster before rebuilding a replica")
+    replica = next(m for m in services.members() if m["role"] == "replica")
+    node = services.node(replica)
+    log = node.root / "var/log/pgbackrest" / f"{STANZA}-restore.log"
+    restores_before = log.read_text().count("restore command end: completed successfully") if log.exists() else 0
+    started = time.monotonic()
+    out = node.run(["/usr/bin/patronictl", "-c", "/etc/patroni/config.yml", "reinit", "pgha", node.name, "--force"],
+                   node.mounts, user="postgres", timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    wait_for(lambda: log.exists() and log.read_text().count("restore command end: completed successfully")
+             > restores_before, 300, f"{node.name} restored from the repository")
+    services.wait_ready(300, f"{node.name} streaming again after its rebuild")
+    report("tier A replica rebuilt from the repository (restore, then streaming)", f"{time.monotonic() - started:.1f} s")
+
+    def streaming():
+        row = query_one(services.node(services.leader()).ip, PASSWORD, services.ca,
+                        f"SELECT state FROM pg_stat_replication WHERE client_addr = '{node.ip}'")
+        return row is not None and row[0] == "streaming"
+    wait_for(streaming, 60, f"{node.name} streaming from the leader")
+
+
 
 
 ETCD_ENDPOINTS = [f"https://10.216.0.{i}:2379" for i in (11, 12, 13)]

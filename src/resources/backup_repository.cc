@@ -1,0 +1,107 @@
+#include "resources/backup_repository.h"
+
+#include <set>
+
+#include "base/strings.h"
+#include "resources/cert_checks.h"
+#include "resources/guest.h"
+#include "roles/pgbackrest.h"
+
+namespace pgha::resources {
+namespace {
+
+using value::Diagnostics;
+using value::Path;
+using value::Value;
+
+class BackupRepository final : public Role {
+ public:
+  std::string noun() const override { return "backup repository"; }
+  health::Service service() const override { return health::Service::kPgbackrest; }
+  roles::LiveEffect LiveEffect(const std::vector<std::string>& changed) const override {
+    return roles::BackupRepositoryLiveEffect(changed);
+  }
+  // Repositories are independent of each other.
+  std::string ClusterKey(const schema::Reader&) const override { return ""; }
+
+  void Validate(const schema::Reader& reader, Diagnostics& diags) const override {
+    const Value& repository = reader.value().GetAttr("repository");
+    if (!repository.IsKnown()) return;
+    const Value& stanzas = repository.GetAttr("stanza");
+    if (!stanzas.IsWhollyKnown() || stanzas.IsNull()) return;
+    std::set<std::string> names;
+    for (size_t i = 0; i < stanzas.Elements().size(); ++i) {
+      const Value& stanza = stanzas.Elements()[i];
+      const Path here = Path::Of("repository").Attr("stanza").Index(static_cast<int64_t>(i));
+      const Value& name = stanza.GetAttr("name");
+      if (name.IsKnown() && !names.insert(name.AsString()).second) {
+        diags.AddError("Duplicate stanza", pgha::StrCat("Another stanza is already named \"", name.AsString(), "\"."),
+                       here.Attr("name"));
+      }
+      for (const char* list : {"postgres_nodes", "client_cns"}) {
+        const Value& v = stanza.GetAttr(list);
+        if (v.IsKnown() && !v.IsNull() && v.Elements().empty()) {
+          diags.AddError("Empty list", pgha::StrCat(list, " names nothing: the stanza would have no node."),
+                         here.Attr(list));
+        }
+      }
+      const Value& cns = stanza.GetAttr("client_cns");
+      if (cns.IsWhollyKnown() && !cns.IsNull()) {
+        for (const auto& cn : cns.Elements()) {
+          if (cn.AsString().find_first_of("=,") != std::string::npos) {
+            diags.AddError("Invalid CN", pgha::StrCat("\"", cn.AsString(), "\" holds '=' or ',', which pgBackRest's "
+                                                      "tls-server-auth cannot take."),
+                           here.Attr("client_cns"));
+          }
+        }
+      }
+      for (const char* schedule : {"full_schedule", "diff_schedule"}) {
+        const Value& v = stanza.GetAttr(schedule);
+        if (v.IsKnown() && !v.IsNull() && !roles::IsCalendarExpression(v.AsString())) {
+          diags.AddError("Invalid schedule",
+                         pgha::StrCat("\"", v.AsString(), "\" is not a systemd calendar expression such as "
+                                      "\"Sun *-*-* 01:00:00\" or \"daily\"."),
+                         here.Attr(schedule));
+        }
+      }
+    }
+    const Value& passphrase = repository.GetAttr("cipher_passphrase");
+    if (passphrase.IsKnown() && !passphrase.IsNull() &&
+        !roles::CheckIniValue("cipher_passphrase", passphrase.AsString()).ok()) {
+      // The value stays out of the message: it is a secret.
+      diags.AddError("Invalid passphrase", "cipher_passphrase may not begin or end with a space or hold a control "
+                                           "character.",
+                     Path::Of("repository").Attr("cipher_passphrase"));
+    }
+    WarnUnlessClientAuth(repository.GetAttr("server_cert"),
+                         "the repository connects to the nodes' pgBackRest servers with this certificate",
+                         Path::Of("repository").Attr("server_cert"), diags);
+  }
+
+  absl::StatusOr<RoleOutput> Render(const schema::Reader& config) const override {
+    const schema::Reader r = config.Object("repository");
+    roles::BackupRepository repository;
+    repository.address = AdvertisedIp(config);
+    repository.port = r.Int("port");
+    repository.ca_cert = r.String("ca_cert");
+    repository.server_cert = r.String("server_cert");
+    repository.server_key = GuestKeyPem(r.String("server_key"));
+    repository.cipher_passphrase = r.String("cipher_passphrase");
+    for (const auto& s : r.Objects("stanza")) {
+      std::vector<roles::HostEntry> nodes;
+      for (const auto& node : s.Objects("postgres_nodes")) nodes.push_back({node.String("ip"), node.String("name")});
+      repository.stanzas.push_back({s.String("name"), std::move(nodes), s.Strings("client_cns"),
+                                    s.Int("retention_full"), s.Int("retention_diff"), s.String("full_schedule"),
+                                    s.String("diff_schedule"), s.String("compress_type")});
+    }
+    auto pieces = roles::RenderBackupRepository(repository);
+    if (!pieces.ok()) return pieces.status();
+    return RoleOutput{*std::move(pieces), "pgbackrest", "pgbackrest.service"};
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<const Role> BackupRepositoryRole() { return std::make_shared<BackupRepository>(); }
+
+}  // namespace pgha::resources

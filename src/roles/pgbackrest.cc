@@ -1,0 +1,208 @@
+#include "roles/pgbackrest.h"
+
+#include "base/strings.h"
+#include "cloudinit/line_template.h"
+#include "cloudinit/yaml_template.h"
+
+namespace pgha::roles {
+namespace {
+
+using cloudinit::LineValues;
+
+absl::StatusOr<std::string> Render(std::string_view name, const LineValues& values) {
+  auto tmpl = cloudinit::EmbeddedTemplate(name);
+  if (!tmpl.ok()) return tmpl.status();
+  return cloudinit::RenderLineTemplate(*tmpl, values);
+}
+
+// A list placeholder of zero or one line.
+std::vector<std::string> Optional(bool present, std::string value) {
+  if (!present) return {};
+  return {std::move(value)};
+}
+
+// The per-node lines of a stanza on the repository host: pgBackRest reaches each node's TLS server
+// by name (it verifies the certificate's DNS SAN) with the repository's certificate.
+absl::StatusOr<std::vector<std::string>> PostgresHostLines(const BackupStanza& stanza) {
+  std::vector<std::string> lines;
+  for (size_t i = 0; i < stanza.postgres_nodes.size(); ++i) {
+    if (auto st = CheckToken("postgres node name", stanza.postgres_nodes[i].name); !st.ok()) return st;
+    const std::string pg = pgha::StrCat("pg", i + 1, "-");
+    lines.push_back(pgha::StrCat(pg, "host=", stanza.postgres_nodes[i].name));
+    lines.push_back(pgha::StrCat(pg, "host-type=tls"));
+    lines.push_back(pgha::StrCat(pg, "host-ca-file=/etc/pgbackrest/tls/ca.crt"));
+    lines.push_back(pgha::StrCat(pg, "host-cert-file=/etc/pgbackrest/tls/server.crt"));
+    lines.push_back(pgha::StrCat(pg, "host-key-file=/etc/pgbackrest/tls/server.key"));
+    lines.push_back(pgha::StrCat(pg, "path=", kPostgresDataDir));
+  }
+  return lines;
+}
+
+// The service and timer of one scheduled backup type of a stanza.
+absl::Status AddSchedule(const BackupStanza& stanza, const std::string& type, const std::string& schedule,
+                         RolePieces& out) {
+  if (!IsCalendarExpression(schedule)) {
+    return absl::InvalidArgumentError(
+        pgha::StrCat("the ", type, " schedule of stanza ", stanza.name, " is not a systemd calendar expression"));
+  }
+  const LineValues values = {{"stanza", stanza.name}, {"type", type}};
+  auto service = Render("pgbackrest/backup.service", values);
+  if (!service.ok()) return service.status();
+  auto timer = Render("pgbackrest/backup.timer", {{"stanza", stanza.name}, {"type", type}, {"schedule", schedule}});
+  if (!timer.ok()) return timer.status();
+  const std::string unit = pgha::StrCat("/etc/systemd/system/pgha-backup-", stanza.name, "-", type);
+  out.files.push_back({unit + ".service", *service, "root:root", "0644", false});
+  out.files.push_back({unit + ".timer", *timer, "root:root", "0644", false});
+  out.runcmd.push_back({"systemctl", "enable", "--now", pgha::StrCat("pgha-backup-", stanza.name, "-", type, ".timer")});
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckIniValue(const std::string& what, const std::string& value) {
+  if (value.empty()) return absl::InvalidArgumentError(pgha::StrCat(what, " is empty"));
+  if (value.front() == ' ' || value.back() == ' ') {
+    return absl::InvalidArgumentError(pgha::StrCat(what, " begins or ends with a space"));
+  }
+  for (unsigned char c : value) {
+    // The value stays out of the message: it may be a secret.
+    if (c < 0x20 || c == 0x7f) return absl::InvalidArgumentError(pgha::StrCat(what, " holds a control character"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsCalendarExpression(const std::string& value) {
+  if (value.empty() || value.front() == ' ' || value.back() == ' ') return false;
+  for (char c : value) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' ||
+                    c == '*' || c == ':' || c == '-' || c == ',' || c == '.' || c == '/' || c == '~' || c == '+';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string ArchiveCommand(const std::string& stanza) {
+  return pgha::StrCat("pgbackrest --stanza=", stanza, " archive-push %p");
+}
+
+std::string RestoreCommand(const std::string& stanza) {
+  return pgha::StrCat("pgbackrest --stanza=", stanza, " archive-get %f \"%p\"");
+}
+
+std::string ReplicaRestoreCommand(const std::string& stanza) {
+  // --delta keeps the files that already match; type=standby leaves it a replica for Patroni to start.
+  return pgha::StrCat("/usr/bin/pgbackrest --stanza=", stanza, " --delta --type=standby restore");
+}
+
+absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
+  if (auto st = CheckToken("advertised address", r.address); !st.ok()) return st;
+  if (r.stanzas.empty()) return absl::InvalidArgumentError("the repository has no stanza");
+  const bool encrypted = !r.cipher_passphrase.empty();
+  if (encrypted) {
+    if (auto st = CheckIniValue("cipher_passphrase", r.cipher_passphrase); !st.ok()) return st;
+  }
+  std::vector<std::string> auth;
+  std::vector<HostEntry> hosts;
+  std::string sections;
+  RolePieces out;
+  for (const auto& stanza : r.stanzas) {
+    hosts.insert(hosts.end(), stanza.postgres_nodes.begin(), stanza.postgres_nodes.end());
+    if (auto st = CheckToken("stanza name", stanza.name); !st.ok()) return st;
+    for (const auto& cn : stanza.client_cns) {
+      // tls-server-auth=<cn>=<stanza>: a CN may hold spaces but no '=' (the separator) or ','.
+      if (auto st = CheckIniValue("client CN", cn); !st.ok()) return st;
+      if (cn.find_first_of("=,") != std::string::npos) {
+        return absl::InvalidArgumentError(pgha::StrCat("client CN \"", cn, "\" holds '=' or ','"));
+      }
+      auth.push_back(pgha::StrCat(cn, "=", stanza.name));
+    }
+    auto hosts = PostgresHostLines(stanza);
+    if (!hosts.ok()) return hosts.status();
+    if (auto st = CheckToken("compress_type", stanza.compress_type); !st.ok()) return st;
+    auto section = Render("pgbackrest/repository-stanza.conf",
+                          {{"stanza", stanza.name},
+                           {"postgres_hosts", *hosts},
+                           {"retention_full", pgha::StrCat(stanza.retention_full)},
+                           {"retention_diff", Optional(stanza.retention_diff > 0, pgha::StrCat(stanza.retention_diff))},
+                           {"compress_type", stanza.compress_type}});
+    if (!section.ok()) return section.status();
+    sections += *section;
+    if (auto st = AddSchedule(stanza, "full", stanza.full_schedule, out); !st.ok()) return st;
+    if (!stanza.diff_schedule.empty()) {
+      if (auto st = AddSchedule(stanza, "diff", stanza.diff_schedule, out); !st.ok()) return st;
+    }
+    auto create = Render("pgbackrest/stanza-create.service", {{"stanza", stanza.name}});
+    if (!create.ok()) return create.status();
+    const std::string unit = pgha::StrCat("pgha-stanza-create-", stanza.name, ".service");
+    out.files.push_back({"/etc/systemd/system/" + unit, *create, "root:root", "0644", false});
+    out.runcmd.push_back({"systemctl", "enable", "--now", "--no-block", unit});
+  }
+  auto config = Render("pgbackrest/repository.conf",
+                       {{"cipher_type", encrypted ? "aes-256-cbc" : "none"},
+                        {"cipher_pass", Optional(encrypted, r.cipher_passphrase)},
+                        {"address", r.address},
+                        {"port", pgha::StrCat(r.port)},
+                        {"tls_server_auth", auth}});
+  if (!config.ok()) return config.status();
+  auto names = StaticHosts(hosts);
+  if (!names.ok()) return names.status();
+  // The names, the repository and its server come before the schedules and the stanzas' creation.
+  std::vector<std::vector<std::string>> runcmd = names->runcmd;
+  runcmd.insert(runcmd.end(), {
+      // The data disk, when there is one, is mounted over the packaged directory: pgBackRest
+      // runs as postgres and keeps the repository to itself.
+      {"chown", "postgres:postgres", kRepositoryPath},
+      {"chmod", "0750", kRepositoryPath},
+      {"systemctl", "daemon-reload"},
+      {"systemctl", "enable", "pgbackrest"},
+      {"systemctl", "restart", "pgbackrest"},
+  });
+  runcmd.insert(runcmd.end(), out.runcmd.begin(), out.runcmd.end());
+  out.runcmd = std::move(runcmd);
+  out.data_path = kRepositoryPath;
+  out.packages = {"pgbackrest"};
+  // pgBackRest reads its configuration (the passphrase with it) as postgres.
+  const std::string pg = "root:postgres";
+  std::vector<cloudinit::WriteFile> files = {
+      {"/etc/pgbackrest/pgbackrest.conf", *config + sections, pg, "0640", true},
+      {"/etc/pgbackrest/tls/ca.crt", r.ca_cert, pg, "0644", true},
+      {"/etc/pgbackrest/tls/server.crt", r.server_cert, pg, "0644", true},
+      {"/etc/pgbackrest/tls/server.key", r.server_key, "postgres:postgres", "0600", true},
+  };
+  files.insert(files.end(), names->files.begin(), names->files.end());
+  files.insert(files.end(), out.files.begin(), out.files.end());
+  out.files = std::move(files);
+  return out;
+}
+
+absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& b) {
+  if (auto st = CheckToken("repository address", b.repository_address); !st.ok()) return st;
+  if (auto st = CheckToken("stanza", b.stanza); !st.ok()) return st;
+  if (auto st = CheckIniValue("repository_cn", b.repository_cn); !st.ok()) return st;
+  if (b.repository_cn.find_first_of("=,") != std::string::npos) {
+    return absl::InvalidArgumentError(pgha::StrCat("repository_cn \"", b.repository_cn, "\" holds '=' or ','"));
+  }
+  auto names = StaticHosts({{b.repository_address, b.repository_name}});
+  if (!names.ok()) return names.status();
+  auto config = Render("pgbackrest/node.conf", {{"repository_name", b.repository_name},
+                                                 {"repository_port", pgha::StrCat(b.repository_port)},
+                                                 {"address", b.address},
+                                                 {"tls_server_auth", pgha::StrCat(b.repository_cn, "=", b.stanza)},
+                                                 {"stanza", b.stanza},
+                                                 {"data_dir", std::string(kPostgresDataDir)}});
+  if (!config.ok()) return config.status();
+  RolePieces out;
+  out.packages = {"pgbackrest"};
+  out.files = {
+      {"/etc/pgbackrest/pgbackrest.conf", *config, "root:postgres", "0640", true},
+      {"/etc/pgbackrest/tls/ca.crt", b.ca_cert, "root:postgres", "0644", true},
+      {"/etc/pgbackrest/tls/node.crt", b.cert, "root:postgres", "0644", true},
+      {"/etc/pgbackrest/tls/node.key", b.key, "postgres:postgres", "0600", true},
+  };
+  out.Append(*names);
+  out.runcmd.push_back({"systemctl", "enable", "pgbackrest"});
+  out.runcmd.push_back({"systemctl", "restart", "pgbackrest"});
+  return out;
+}
+
+}  // namespace pgha::roles

@@ -1,0 +1,215 @@
+// The pgBackRest pieces: the repository's and the nodes' pgbackrest.conf read
+// back line by line, the units that back up on a schedule, and Patroni's
+// archiving settings read back with a YAML parser.
+#include "roles/pgbackrest.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "roles/patroni.h"
+
+namespace pgha::roles {
+namespace {
+
+const cloudinit::WriteFile* Find(const RolePieces& p, const std::string& path) {
+  for (const auto& f : p.files) {
+    if (f.path == path) return &f;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+bool Has(const std::vector<std::string>& lines, const std::string& line) {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+BackupRepository Repository() {
+  BackupRepository r;
+  r.address = "10.0.0.40";
+  r.port = 8432;
+  r.ca_cert = "CA";
+  r.server_cert = "CERT";
+  r.server_key = "KEY";
+  BackupStanza s;
+  s.name = "main";
+  s.postgres_nodes = {{"10.0.0.21", "pg-1"}, {"10.0.0.22", "pg-2"}};
+  s.client_cns = {"pg-1", "pg-2"};
+  s.retention_full = 2;
+  s.full_schedule = "Sun *-*-* 01:00:00";
+  s.compress_type = "lz4";
+  r.stanzas = {s};
+  return r;
+}
+
+TEST(BackupRepositoryRole, EachNodeReachesItsOwnStanzaAndIsBackedUpByName) {
+  auto out = RenderBackupRepository(Repository());
+  ASSERT_TRUE(out.ok()) << out.status();
+  const auto* conf = Find(*out, "/etc/pgbackrest/pgbackrest.conf");
+  ASSERT_NE(conf, nullptr);
+  EXPECT_EQ(conf->permissions, "0640");
+  EXPECT_EQ(conf->owner, "root:postgres");
+  const auto lines = Lines(conf->content);
+  EXPECT_TRUE(Has(lines, "tls-server-address=10.0.0.40"));
+  EXPECT_TRUE(Has(lines, "tls-server-auth=pg-1=main"));
+  EXPECT_TRUE(Has(lines, "tls-server-auth=pg-2=main"));
+  EXPECT_TRUE(Has(lines, "repo1-cipher-type=none"));
+  EXPECT_TRUE(std::none_of(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("repo1-cipher-pass", 0) == 0; }));
+  EXPECT_TRUE(Has(lines, "[main]"));
+  // By name: pgBackRest verifies a server's DNS SAN, never its address.
+  EXPECT_TRUE(Has(lines, "pg1-host=pg-1"));
+  EXPECT_TRUE(Has(lines, "pg2-host-type=tls"));
+  EXPECT_TRUE(Has(lines, "pg2-path=/var/lib/postgresql/data/15"));
+  EXPECT_TRUE(Has(lines, "repo1-retention-full=2"));
+  EXPECT_FALSE(std::any_of(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("repo1-retention-diff", 0) == 0; }));
+  const auto hosts = Lines(Find(*out, "/etc/pgha/hosts")->content);
+  EXPECT_TRUE(Has(hosts, "10.0.0.21 pg-1"));
+  EXPECT_TRUE(Has(hosts, "10.0.0.22 pg-2"));
+  EXPECT_EQ(Find(*out, "/etc/pgbackrest/tls/server.key")->permissions, "0600");
+  EXPECT_EQ(out->data_path, "/var/lib/pgbackrest");
+  // A full backup on schedule; no differential unless asked.
+  const auto timer = Lines(Find(*out, "/etc/systemd/system/pgha-backup-main-full.timer")->content);
+  EXPECT_TRUE(Has(timer, "OnCalendar=Sun *-*-* 01:00:00"));
+  EXPECT_TRUE(Has(timer, "Persistent=true"));
+  EXPECT_EQ(Find(*out, "/etc/systemd/system/pgha-backup-main-diff.timer"), nullptr);
+  const auto service = Lines(Find(*out, "/etc/systemd/system/pgha-backup-main-full.service")->content);
+  EXPECT_TRUE(Has(service, "User=postgres"));
+  EXPECT_TRUE(Has(service, "ExecStart=/usr/bin/pgbackrest --stanza=main --type=full backup"));
+  // The names resolve before pgBackRest's server starts; the stanza is created once the cluster answers.
+  auto at = [&](const std::vector<std::string>& argv) {
+    return std::find(out->runcmd.begin(), out->runcmd.end(), argv) - out->runcmd.begin();
+  };
+  EXPECT_LT(at({"/usr/local/sbin/pgha-hosts"}), at({"systemctl", "restart", "pgbackrest"}));
+  EXPECT_LT(at({"systemctl", "restart", "pgbackrest"}),
+            at({"systemctl", "enable", "--now", "--no-block", "pgha-stanza-create-main.service"}));
+  EXPECT_LT(at({"systemctl", "enable", "--now", "--no-block", "pgha-stanza-create-main.service"}),
+            static_cast<long>(out->runcmd.size()));
+}
+
+TEST(BackupRepositoryRole, EncryptionRetentionAndDifferentials) {
+  BackupRepository r = Repository();
+  r.cipher_passphrase = "a #passphrase; with=signs";
+  r.stanzas[0].retention_diff = 7;
+  r.stanzas[0].diff_schedule = "*-*-* 02:00:00";
+  auto out = RenderBackupRepository(r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const auto lines = Lines(Find(*out, "/etc/pgbackrest/pgbackrest.conf")->content);
+  EXPECT_TRUE(Has(lines, "repo1-cipher-type=aes-256-cbc"));
+  EXPECT_TRUE(Has(lines, "repo1-cipher-pass=a #passphrase; with=signs"));
+  EXPECT_TRUE(Has(lines, "repo1-retention-diff=7"));
+  EXPECT_TRUE(Has(Lines(Find(*out, "/etc/systemd/system/pgha-backup-main-diff.timer")->content),
+                  "OnCalendar=*-*-* 02:00:00"));
+}
+
+TEST(BackupRepositoryRole, NoValueCanAddALineOrASection) {
+  BackupRepository r = Repository();
+  r.cipher_passphrase = "pass\n[evil]";
+  EXPECT_FALSE(RenderBackupRepository(r).ok());
+  r = Repository();
+  r.cipher_passphrase = " padded";
+  EXPECT_FALSE(RenderBackupRepository(r).ok());
+  r = Repository();
+  r.stanzas[0].client_cns = {"pg-1=other"};
+  EXPECT_FALSE(RenderBackupRepository(r).ok());
+  r = Repository();
+  r.stanzas[0].name = "main]\n[x";
+  EXPECT_FALSE(RenderBackupRepository(r).ok());
+  r = Repository();
+  r.stanzas[0].full_schedule = "daily\nExecStart=/bin/sh";
+  EXPECT_FALSE(RenderBackupRepository(r).ok());
+  r = Repository();
+  r.stanzas[0].postgres_nodes[0].name = "pg-1 evil";
+  EXPECT_FALSE(RenderBackupRepository(r).ok());
+}
+
+TEST(BackupRepositoryRole, CalendarExpressions) {
+  for (const char* ok : {"daily", "Sun *-*-* 01:00:00", "Mon..Fri 22:30", "*-*-* 00/6:00:00", "hourly"}) {
+    EXPECT_TRUE(IsCalendarExpression(ok)) << ok;
+  }
+  for (const char* bad : {"", " daily", "daily\n", "daily;rm", "$(x)", "a=b"}) {
+    EXPECT_FALSE(IsCalendarExpression(bad)) << bad;
+  }
+}
+
+PatroniNode NodeWithBackup() {
+  PatroniNode n;
+  n.name = "pg-1";
+  n.ip = "10.0.0.21";
+  n.client_networks = {"10.0.0.0/24"};
+  n.superuser_password = "s";
+  n.replicator_password = "r";
+  n.etcd_endpoints = {"10.0.0.11:2379"};
+  n.ca_cert = "CA";
+  n.server_cert = "CERT";
+  n.server_key = "KEY";
+  n.backup = NodeBackup{"10.0.0.21", "CA", "CERT", "KEY", "backup-1", "10.0.0.40", 8432, "backup-repository", "main"};
+  n.archive_timeout = 60;
+  n.replica_from_backup = true;
+  return n;
+}
+
+TEST(PatroniBackup, ArchivingRestoreAndReplicaCreationGoThroughTheRepository) {
+  auto out = RenderPatroni(NodeWithBackup());
+  ASSERT_TRUE(out.ok()) << out.status();
+  YAML::Node doc = YAML::Load(Find(*out, "/etc/patroni/config.yml")->content);
+  const YAML::Node pg = doc["postgresql"];
+  EXPECT_EQ(pg["parameters"]["archive_mode"].as<std::string>(), "on");
+  EXPECT_EQ(pg["parameters"]["archive_command"].as<std::string>(), "pgbackrest --stanza=main archive-push %p");
+  EXPECT_EQ(pg["parameters"]["archive_timeout"].as<std::string>(), "60s");
+  EXPECT_EQ(pg["recovery_conf"]["restore_command"].as<std::string>(), "pgbackrest --stanza=main archive-get %f \"%p\"");
+  EXPECT_EQ(pg["create_replica_methods"].as<std::vector<std::string>>(),
+            (std::vector<std::string>{"pgbackrest", "basebackup"}));
+  EXPECT_EQ(pg["pgbackrest"]["command"].as<std::string>(),
+            "/usr/bin/pgbackrest --stanza=main --delta --type=standby restore");
+  EXPECT_TRUE(pg["pgbackrest"]["keep_data"].as<bool>());
+  EXPECT_TRUE(pg["pgbackrest"]["no_params"].as<bool>());
+
+  const auto lines = Lines(Find(*out, "/etc/pgbackrest/pgbackrest.conf")->content);
+  EXPECT_TRUE(Has(lines, "repo1-host=backup-1"));
+  EXPECT_TRUE(Has(lines, "repo1-host-type=tls"));
+  EXPECT_TRUE(Has(lines, "tls-server-address=10.0.0.21"));
+  // The node's server admits the repository's certificate, for this stanza only.
+  EXPECT_TRUE(Has(lines, "tls-server-auth=backup-repository=main"));
+  EXPECT_TRUE(Has(lines, "pg1-path=/var/lib/postgresql/data/15"));
+  EXPECT_EQ(Find(*out, "/etc/pgbackrest/tls/node.key")->permissions, "0600");
+  EXPECT_EQ(Find(*out, "/etc/pgbackrest/tls/node.key")->owner, "postgres:postgres");
+  EXPECT_TRUE(Has(Lines(Find(*out, "/etc/pgha/hosts")->content), "10.0.0.40 backup-1"));
+  // pgBackRest's server runs before Patroni starts PostgreSQL, which archives at once.
+  auto at = [&](const std::vector<std::string>& argv) {
+    return std::find(out->runcmd.begin(), out->runcmd.end(), argv) - out->runcmd.begin();
+  };
+  EXPECT_LT(at({"systemctl", "restart", "pgbackrest"}), at({"systemctl", "restart", "patroni"}));
+  EXPECT_LT(at({"systemctl", "restart", "patroni"}), static_cast<long>(out->runcmd.size()));
+}
+
+TEST(PatroniBackup, NoRepositoryNoArchivingAndReplicasFromTheLeaderOnly) {
+  PatroniNode n = NodeWithBackup();
+  n.replica_from_backup = false;
+  auto out = RenderPatroni(n);
+  ASSERT_TRUE(out.ok()) << out.status();
+  YAML::Node pg = YAML::Load(Find(*out, "/etc/patroni/config.yml")->content)["postgresql"];
+  EXPECT_EQ(pg["parameters"]["archive_mode"].as<std::string>(), "on");
+  EXPECT_FALSE(pg["create_replica_methods"].IsDefined());
+  EXPECT_FALSE(pg["pgbackrest"].IsDefined());
+
+  n.backup.reset();
+  out = RenderPatroni(n);
+  ASSERT_TRUE(out.ok()) << out.status();
+  pg = YAML::Load(Find(*out, "/etc/patroni/config.yml")->content)["postgresql"];
+  EXPECT_FALSE(pg["parameters"]["archive_mode"].IsDefined());
+  EXPECT_FALSE(pg["recovery_conf"].IsDefined());
+  EXPECT_FALSE(pg["pgbackrest"].IsDefined());
+  EXPECT_EQ(Find(*out, "/etc/pgbackrest/pgbackrest.conf"), nullptr);
+  EXPECT_TRUE(std::find(out->packages.begin(), out->packages.end(), "pgbackrest") == out->packages.end());
+}
+
+}  // namespace
+}  // namespace pgha::roles
