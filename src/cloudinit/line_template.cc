@@ -4,6 +4,7 @@
 
 #include "base/strings.h"
 #include "cloudinit/placeholder.h"
+#include "cloudinit/yaml_template.h"
 
 namespace pgha::cloudinit {
 namespace {
@@ -73,6 +74,12 @@ absl::StatusOr<std::string> RenderLineTemplate(std::string_view template_text, c
     if (!used.contains(name)) return absl::InvalidArgumentError(pgha::StrCat("value ", name, " has no placeholder"));
   }
   return out;
+}
+
+absl::StatusOr<std::string> RenderEmbeddedLineTemplate(std::string_view path, const LineValues& values) {
+  auto tmpl = EmbeddedTemplate(path);
+  if (!tmpl.ok()) return tmpl.status();
+  return RenderLineTemplate(*tmpl, values);
 }
 
 }  // namespace pgha::cloudinit

@@ -22,4 +22,7 @@ using LineValues = std::map<std::string, LineValue, std::less<>>;
 // Every placeholder needs a value and every value a placeholder.
 absl::StatusOr<std::string> RenderLineTemplate(std::string_view template_text, const LineValues& values);
 
+// The same, for a file under templates/ (e.g. "chrony/chrony.conf").
+absl::StatusOr<std::string> RenderEmbeddedLineTemplate(std::string_view path, const LineValues& values);
+
 }  // namespace pgha::cloudinit

@@ -9,13 +9,7 @@
 namespace pgha::roles {
 namespace {
 
-using cloudinit::LineValues;
-
-absl::StatusOr<std::string> Render(std::string_view path, const LineValues& values) {
-  auto tmpl = cloudinit::EmbeddedTemplate(path);
-  if (!tmpl.ok()) return tmpl.status();
-  return cloudinit::RenderLineTemplate(*tmpl, values);
-}
+using cloudinit::RenderEmbeddedLineTemplate;
 
 absl::StatusOr<std::string> SourceLine(const TimeSource& s) {
   if (auto st = CheckToken("chrony source", s.host); !st.ok()) return st;
@@ -46,7 +40,8 @@ absl::Status RenderChrony(const Chrony& c, RolePieces& out) {
     if (auto st = CheckToken("chrony makestep threshold", *c.makestep_threshold); !st.ok()) return st;
     makestep.push_back(pgha::StrCat(*c.makestep_threshold, " ", c.makestep_limit));
   }
-  auto conf = Render("chrony/chrony.conf", {{"servers", servers}, {"pools", pools}, {"makestep", makestep}});
+  auto conf = RenderEmbeddedLineTemplate("chrony/chrony.conf",
+                                         {{"servers", servers}, {"pools", pools}, {"makestep", makestep}});
   if (!conf.ok()) return conf.status();
   out.packages.push_back("chrony");
   // Written after the package so its own default does not replace it.
@@ -64,7 +59,7 @@ absl::Status RenderFluentBit(const FluentBit& f, RolePieces& out) {
   auto service = cloudinit::EmbeddedTemplate("fluentbit/fluent-bit-service.conf");
   if (!service.ok()) return service.status();
   const std::string storage = f.buffer_total_limit_size.empty() ? "memory" : "filesystem";
-  auto inputs = Render("fluentbit/fluent-bit-inputs.conf", {{"service_tag", f.service_tag},
+  auto inputs = RenderEmbeddedLineTemplate("fluentbit/fluent-bit-inputs.conf", {{"service_tag", f.service_tag},
                                                             {"service_unit", f.service_unit},
                                                             {"node_exporter_tag", f.node_exporter_tag},
                                                             {"storage_type", storage}});
@@ -85,7 +80,7 @@ absl::Status RenderFluentBit(const FluentBit& f, RolePieces& out) {
       if (auto st = CheckToken("fluentbit.buffer_total_limit_size", f.buffer_total_limit_size); !st.ok()) return st;
       limit.push_back("storage.total_limit_size " + f.buffer_total_limit_size);
     }
-    auto output = Render("fluentbit/fluent-bit-output.conf", {{"host", fw.host},
+    auto output = RenderEmbeddedLineTemplate("fluentbit/fluent-bit-output.conf", {{"host", fw.host},
                                                               {"port", std::to_string(fw.port)},
                                                               {"hostname", fw.self_hostname},
                                                               {"shared_key", fw.shared_key},
@@ -122,7 +117,7 @@ absl::Status RenderFluentBit(const FluentBit& f, RolePieces& out) {
     out.packages.push_back("etcd-client");  // etcdctl
     includes = {base + "/dynamic-config/index.conf"};
   }
-  auto main = Render("fluentbit/fluent-bit.conf", {{"includes", includes}});
+  auto main = RenderEmbeddedLineTemplate("fluentbit/fluent-bit.conf", {{"includes", includes}});
   if (!main.ok()) return main.status();
   out.files.push_back({"/etc/fluent-bit/fluent-bit.conf", *main, "root:root", "0644"});
   out.runcmd.push_back({"mkdir", "-p", "/var/lib/fluent-bit/storage"});
@@ -142,7 +137,7 @@ absl::Status RenderNodeExporter(const NodeExporter& n, RolePieces& out) {
     return absl::InvalidArgumentError(
         pgha::StrCat("node_exporter.listen_address \"", n.listen_address, "\" is not [host]:port"));
   }
-  auto dropin = Render("node_exporter/pgha.conf", {{"listen_address", n.listen_address}});
+  auto dropin = RenderEmbeddedLineTemplate("node_exporter/pgha.conf", {{"listen_address", n.listen_address}});
   if (!dropin.ok()) return dropin.status();
   out.packages.push_back("prometheus-node-exporter");
   out.files.push_back(

@@ -8,12 +8,7 @@ namespace pgha::roles {
 namespace {
 
 using cloudinit::LineValues;
-
-absl::StatusOr<std::string> Render(std::string_view name, const LineValues& values) {
-  auto tmpl = cloudinit::EmbeddedTemplate(name);
-  if (!tmpl.ok()) return tmpl.status();
-  return cloudinit::RenderLineTemplate(*tmpl, values);
-}
+using cloudinit::RenderEmbeddedLineTemplate;
 
 // A list placeholder of zero or one line.
 std::vector<std::string> Optional(bool present, std::string value) {
@@ -46,14 +41,16 @@ absl::Status AddSchedule(const BackupStanza& stanza, const std::string& type, co
         pgha::StrCat("the ", type, " schedule of stanza ", stanza.name, " is not a systemd calendar expression"));
   }
   const LineValues values = {{"stanza", stanza.name}, {"type", type}};
-  auto service = Render("pgbackrest/backup.service", values);
+  auto service = RenderEmbeddedLineTemplate("pgbackrest/backup.service", values);
   if (!service.ok()) return service.status();
-  auto timer = Render("pgbackrest/backup.timer", {{"stanza", stanza.name}, {"type", type}, {"schedule", schedule}});
+  auto timer = RenderEmbeddedLineTemplate("pgbackrest/backup.timer",
+                                          {{"stanza", stanza.name}, {"type", type}, {"schedule", schedule}});
   if (!timer.ok()) return timer.status();
   const std::string unit = pgha::StrCat("/etc/systemd/system/pgha-backup-", stanza.name, "-", type);
   out.files.push_back({unit + ".service", *service, "root:root", "0644", false});
   out.files.push_back({unit + ".timer", *timer, "root:root", "0644", false});
-  out.runcmd.push_back({"systemctl", "enable", "--now", pgha::StrCat("pgha-backup-", stanza.name, "-", type, ".timer")});
+  out.runcmd.push_back(
+      {"systemctl", "enable", "--now", pgha::StrCat("pgha-backup-", stanza.name, "-", type, ".timer")});
   return absl::OkStatus();
 }
 
@@ -119,7 +116,7 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
     auto hosts = PostgresHostLines(stanza);
     if (!hosts.ok()) return hosts.status();
     if (auto st = CheckToken("compress_type", stanza.compress_type); !st.ok()) return st;
-    auto section = Render("pgbackrest/repository-stanza.conf",
+    auto section = RenderEmbeddedLineTemplate("pgbackrest/repository-stanza.conf",
                           {{"stanza", stanza.name},
                            {"postgres_hosts", *hosts},
                            {"retention_full", pgha::StrCat(stanza.retention_full)},
@@ -131,13 +128,13 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
     if (!stanza.diff_schedule.empty()) {
       if (auto st = AddSchedule(stanza, "diff", stanza.diff_schedule, out); !st.ok()) return st;
     }
-    auto create = Render("pgbackrest/stanza-create.service", {{"stanza", stanza.name}});
+    auto create = RenderEmbeddedLineTemplate("pgbackrest/stanza-create.service", {{"stanza", stanza.name}});
     if (!create.ok()) return create.status();
     const std::string unit = pgha::StrCat("pgha-stanza-create-", stanza.name, ".service");
     out.files.push_back({"/etc/systemd/system/" + unit, *create, "root:root", "0644", false});
     out.runcmd.push_back({"systemctl", "enable", "--now", "--no-block", unit});
   }
-  auto config = Render("pgbackrest/repository.conf",
+  auto config = RenderEmbeddedLineTemplate("pgbackrest/repository.conf",
                        {{"cipher_type", encrypted ? "aes-256-cbc" : "none"},
                         {"cipher_pass", Optional(encrypted, r.cipher_passphrase)},
                         {"address", r.address},
@@ -184,7 +181,7 @@ absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& b) {
   }
   auto names = StaticHosts({{b.repository_address, b.repository_name}});
   if (!names.ok()) return names.status();
-  auto config = Render("pgbackrest/node.conf", {{"repository_name", b.repository_name},
+  auto config = RenderEmbeddedLineTemplate("pgbackrest/node.conf", {{"repository_name", b.repository_name},
                                                  {"repository_port", pgha::StrCat(b.repository_port)},
                                                  {"address", b.address},
                                                  {"tls_server_auth", pgha::StrCat(b.repository_cn, "=", b.stanza)},

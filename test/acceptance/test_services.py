@@ -682,35 +682,33 @@ def test_retention_keeps_the_newest_full_backups_and_the_wal_they_need(services,
     check_archiving(services, repository)
 
 
-
-def test_the_repository_admits_the_stanzas_nodes_only(services, repository, tmp_path):
-    """Another certificate of the same CA (etcd's root, CN=root) reaches neither the repository's
-    stanza nor a node's pgBackRest server."""
-    node = services.cluster.nodes["pg-2"]
+def root_certificate_for_postgres(services, node):
+    """etcd's root certificate and key (CN=root, same CA) copied into `node` for its postgres user:
+    their paths there."""
     own = node.root / "tmp/pgbackrest/other"
     own.mkdir(parents=True, exist_ok=True)
     for name in ("root.crt", "root.key"):
         (own / name).write_bytes((services.tls / name).read_bytes())
         shutil.chown(own / name, "postgres", "postgres")
         os.chmod(own / name, 0o600)
-    other = ["--repo1-host-cert-file=/tmp/pgbackrest/other/root.crt",
-             "--repo1-host-key-file=/tmp/pgbackrest/other/root.key"]
+    return "/tmp/pgbackrest/other/root.crt", "/tmp/pgbackrest/other/root.key"
+
+
+def test_the_repository_admits_the_stanzas_nodes_only(services, repository, tmp_path):
+    """Another certificate of the same CA (etcd's root, CN=root) reaches neither the repository's
+    stanza nor a node's pgBackRest server."""
+    node = services.cluster.nodes["pg-2"]
+    cert, key = root_certificate_for_postgres(services, node)
+    other = [f"--repo1-host-cert-file={cert}", f"--repo1-host-key-file={key}"]
     out = pgbackrest(node, *other, "repo-ls", timeout=60)
     assert out.returncode != 0 and "access denied" in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
     own_cert = pgbackrest(node, "repo-ls", timeout=60)
     assert own_cert.returncode == 0 and "archive" in own_cert.stdout, own_cert.stdout + own_cert.stderr
     # The repository reaches the nodes with its own certificate only: a node's server refuses the root one.
     repo = services.cluster.nodes[REPOSITORY]
-    own = repo.root / "tmp/pgbackrest/other"
-    own.mkdir(parents=True, exist_ok=True)
-    for name in ("root.crt", "root.key"):
-        (own / name).write_bytes((services.tls / name).read_bytes())
-        shutil.chown(own / name, "postgres", "postgres")
-        os.chmod(own / name, 0o600)
-    out = pgbackrest(repo, "--pg1-host-cert-file=/tmp/pgbackrest/other/root.crt",
-                     "--pg1-host-key-file=/tmp/pgbackrest/other/root.key", "--pg2-host-cert-file=/tmp/pgbackrest/other/root.crt",
-                     "--pg2-host-key-file=/tmp/pgbackrest/other/root.key", "--pg3-host-cert-file=/tmp/pgbackrest/other/root.crt",
-                     "--pg3-host-key-file=/tmp/pgbackrest/other/root.key", "check", timeout=120)
+    cert, key = root_certificate_for_postgres(services, repo)
+    hosts = [f"--pg{i}-host-{kind}-file={path}" for i in (1, 2, 3) for kind, path in (("cert", cert), ("key", key))]
+    out = pgbackrest(repo, *hosts, "check", timeout=120)
     assert out.returncode != 0 and "access denied" in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
 
 
