@@ -648,6 +648,10 @@ def test_a_restore_to_a_moment_holds_exactly_the_commits_up_to_it(services, repo
     assert manifest.read_bytes().startswith(b"Salted__"), manifest.read_bytes()[:40]
 
 
+def cluster_timeline(services):
+    return services.leader()["timeline"]
+
+
 def test_archiving_follows_a_switchover_and_a_restore_reaches_past_it(services, repository, report):
     services.wait_ready(240, "a healthy cluster before the switchover")
     commit_rows(services, range(101, 106), table="across")
@@ -680,6 +684,31 @@ def test_retention_keeps_the_newest_full_backups_and_the_wal_they_need(services,
     assert min(a["min"][8:] for a in kept) == oldest_start[8:], (kept, oldest_start)
     assert max(a["max"] for a in kept) >= max(a["max"] for a in before["archive"] if a.get("max"))
     check_archiving(services, repository)
+
+
+def test_a_replica_rebuilt_from_the_repository_restores_and_then_streams(services, repository, report):
+    services.wait_ready(240, "a healthy cluster before rebuilding a replica")
+    replica = next(m for m in services.members() if m["role"] == "replica")
+    node = services.node(replica)
+    log = node.root / "var/log/pgbackrest" / f"{STANZA}-restore.log"
+    restores_before = log.read_text().count("restore command end: completed successfully") if log.exists() else 0
+    started = time.monotonic()
+    out = node.run(["/usr/bin/patronictl", "-c", "/etc/patroni/config.yml", "reinit", "pgha", node.name, "--force"],
+                   node.mounts, user="postgres", timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    wait_for(lambda: log.exists() and log.read_text().count("restore command end: completed successfully")
+             > restores_before, 300, f"{node.name} restored from the repository")
+    services.wait_ready(300, f"{node.name} streaming again after its rebuild")
+    report("tier A replica rebuilt from the repository (restore, then streaming)", f"{time.monotonic() - started:.1f} s")
+
+    def streaming():
+        row = query_one(services.node(services.leader()).ip, PASSWORD, services.ca,
+                        f"SELECT state FROM pg_stat_replication WHERE client_addr = '{node.ip}'")
+        return row is not None and row[0] == "streaming"
+    wait_for(streaming, 60, f"{node.name} streaming from the leader")
+
+
+
 
 
 def root_certificate_for_postgres(services, node):
@@ -939,32 +968,6 @@ def test_etcd_quorum_loss_never_yields_a_second_leader(services, durability_tabl
     etcd2.start_unit("etcd")
     etcd3.start_unit("etcd")
     services.wait_ready(240, "the cluster recovered once etcd has its quorum back")
-
-
-def cluster_timeline(services):
-    return services.leader()["timeline"]
-
-
-def test_a_replica_rebuilt_from_the_repository_restores_and_then_streams(services, repository, report):
-    services.wait_ready(240, "a healthy cluster before rebuilding a replica")
-    replica = next(m for m in services.members() if m["role"] == "replica")
-    node = services.node(replica)
-    log = node.root / "var/log/pgbackrest" / f"{STANZA}-restore.log"
-    restores_before = log.read_text().count("restore command end: completed successfully") if log.exists() else 0
-    started = time.monotonic()
-    out = node.run(["/usr/bin/patronictl", "-c", "/etc/patroni/config.yml", "reinit", "pgha", node.name, "--force"],
-                   node.mounts, user="postgres", timeout=120)
-    assert out.returncode == 0, out.stdout + out.stderr
-    wait_for(lambda: log.exists() and log.read_text().count("restore command end: completed successfully")
-             > restores_before, 300, f"{node.name} restored from the repository")
-    services.wait_ready(300, f"{node.name} streaming again after its rebuild")
-    report("tier A replica rebuilt from the repository (restore, then streaming)", f"{time.monotonic() - started:.1f} s")
-
-    def streaming():
-        row = query_one(services.node(services.leader()).ip, PASSWORD, services.ca,
-                        f"SELECT state FROM pg_stat_replication WHERE client_addr = '{node.ip}'")
-        return row is not None and row[0] == "streaming"
-    wait_for(streaming, 60, f"{node.name} streaming from the leader")
 
 
 
