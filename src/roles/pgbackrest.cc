@@ -54,6 +54,16 @@ absl::Status AddSchedule(const BackupStanza& stanza, const std::string& type, co
   return absl::OkStatus();
 }
 
+// A certificate CN as tls-server-auth takes it (<cn>=<stanza>): one INI value, with no '=' (the
+// separator) or ',' (the stanza list's).
+absl::Status CheckAuthCn(const std::string& what, const std::string& cn) {
+  if (auto st = CheckIniValue(what, cn); !st.ok()) return st;
+  if (cn.find_first_of("=,") != std::string::npos) {
+    return absl::InvalidArgumentError(pgha::StrCat(what, " \"", cn, "\" holds '=' or ','"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status CheckIniValue(const std::string& what, const std::string& value) {
@@ -106,22 +116,19 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
     hosts.insert(hosts.end(), stanza.postgres_nodes.begin(), stanza.postgres_nodes.end());
     if (auto st = CheckToken("stanza name", stanza.name); !st.ok()) return st;
     for (const auto& cn : stanza.client_cns) {
-      // tls-server-auth=<cn>=<stanza>: a CN may hold spaces but no '=' (the separator) or ','.
-      if (auto st = CheckIniValue("client CN", cn); !st.ok()) return st;
-      if (cn.find_first_of("=,") != std::string::npos) {
-        return absl::InvalidArgumentError(pgha::StrCat("client CN \"", cn, "\" holds '=' or ','"));
-      }
+      if (auto st = CheckAuthCn("client CN", cn); !st.ok()) return st;
       auth.push_back(pgha::StrCat(cn, "=", stanza.name));
     }
-    auto hosts = PostgresHostLines(stanza);
-    if (!hosts.ok()) return hosts.status();
+    auto host_lines = PostgresHostLines(stanza);
+    if (!host_lines.ok()) return host_lines.status();
     if (auto st = CheckToken("compress_type", stanza.compress_type); !st.ok()) return st;
-    auto section = RenderEmbeddedLineTemplate("pgbackrest/repository-stanza.conf",
-                          {{"stanza", stanza.name},
-                           {"postgres_hosts", *hosts},
-                           {"retention_full", pgha::StrCat(stanza.retention_full)},
-                           {"retention_diff", Optional(stanza.retention_diff > 0, pgha::StrCat(stanza.retention_diff))},
-                           {"compress_type", stanza.compress_type}});
+    auto section = RenderEmbeddedLineTemplate(
+        "pgbackrest/repository-stanza.conf",
+        {{"stanza", stanza.name},
+         {"postgres_hosts", *host_lines},
+         {"retention_full", pgha::StrCat(stanza.retention_full)},
+         {"retention_diff", Optional(stanza.retention_diff > 0, pgha::StrCat(stanza.retention_diff))},
+         {"compress_type", stanza.compress_type}});
     if (!section.ok()) return section.status();
     sections += *section;
     if (auto st = AddSchedule(stanza, "full", stanza.full_schedule, out); !st.ok()) return st;
@@ -135,11 +142,11 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
     out.runcmd.push_back({"systemctl", "enable", "--now", "--no-block", unit});
   }
   auto config = RenderEmbeddedLineTemplate("pgbackrest/repository.conf",
-                       {{"cipher_type", encrypted ? "aes-256-cbc" : "none"},
-                        {"cipher_pass", Optional(encrypted, r.cipher_passphrase)},
-                        {"address", r.address},
-                        {"port", pgha::StrCat(r.port)},
-                        {"tls_server_auth", auth}});
+                                           {{"cipher_type", encrypted ? "aes-256-cbc" : "none"},
+                                            {"cipher_pass", Optional(encrypted, r.cipher_passphrase)},
+                                            {"address", r.address},
+                                            {"port", pgha::StrCat(r.port)},
+                                            {"tls_server_auth", auth}});
   if (!config.ok()) return config.status();
   auto names = StaticHosts(hosts);
   if (!names.ok()) return names.status();
@@ -175,18 +182,16 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
 absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& b) {
   if (auto st = CheckToken("repository address", b.repository_address); !st.ok()) return st;
   if (auto st = CheckToken("stanza", b.stanza); !st.ok()) return st;
-  if (auto st = CheckIniValue("repository_cn", b.repository_cn); !st.ok()) return st;
-  if (b.repository_cn.find_first_of("=,") != std::string::npos) {
-    return absl::InvalidArgumentError(pgha::StrCat("repository_cn \"", b.repository_cn, "\" holds '=' or ','"));
-  }
+  if (auto st = CheckAuthCn("repository_cn", b.repository_cn); !st.ok()) return st;
   auto names = StaticHosts({{b.repository_address, b.repository_name}});
   if (!names.ok()) return names.status();
-  auto config = RenderEmbeddedLineTemplate("pgbackrest/node.conf", {{"repository_name", b.repository_name},
-                                                 {"repository_port", pgha::StrCat(b.repository_port)},
-                                                 {"address", b.address},
-                                                 {"tls_server_auth", pgha::StrCat(b.repository_cn, "=", b.stanza)},
-                                                 {"stanza", b.stanza},
-                                                 {"data_dir", std::string(kPostgresDataDir)}});
+  auto config = RenderEmbeddedLineTemplate("pgbackrest/node.conf",
+                                           {{"repository_name", b.repository_name},
+                                            {"repository_port", pgha::StrCat(b.repository_port)},
+                                            {"address", b.address},
+                                            {"tls_server_auth", pgha::StrCat(b.repository_cn, "=", b.stanza)},
+                                            {"stanza", b.stanza},
+                                            {"data_dir", std::string(kPostgresDataDir)}});
   if (!config.ok()) return config.status();
   RolePieces out;
   out.packages = {"pgbackrest"};

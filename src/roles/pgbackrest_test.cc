@@ -10,16 +10,10 @@
 
 #include "gtest/gtest.h"
 #include "roles/patroni.h"
+#include "roles/role_test_support.h"
 
 namespace pgha::roles {
 namespace {
-
-const cloudinit::WriteFile* Find(const RolePieces& p, const std::string& path) {
-  for (const auto& f : p.files) {
-    if (f.path == path) return &f;
-  }
-  return nullptr;
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;

@@ -79,9 +79,7 @@ absl::StatusOr<RolePieces> StaticHosts(const std::vector<HostEntry>& entries) {
     if (auto st = CheckToken("host name", e.name); !st.ok()) return st;
     lines.push_back(pgha::StrCat(e.ip, " ", e.name));
   }
-  auto hosts_tmpl = cloudinit::EmbeddedTemplate("hosts/hosts");
-  if (!hosts_tmpl.ok()) return hosts_tmpl.status();
-  auto hosts = cloudinit::RenderLineTemplate(*hosts_tmpl, {{"entries", lines}});
+  auto hosts = cloudinit::RenderEmbeddedLineTemplate("hosts/hosts", {{"entries", lines}});
   if (!hosts.ok()) return hosts.status();
   auto script = cloudinit::EmbeddedTemplate("hosts/pgha-hosts");
   if (!script.ok()) return script.status();

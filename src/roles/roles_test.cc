@@ -13,16 +13,10 @@
 #include "roles/haproxy.h"
 #include "roles/host_agents.h"
 #include "roles/patroni.h"
+#include "roles/role_test_support.h"
 
 namespace pgha::roles {
 namespace {
-
-const cloudinit::WriteFile* Find(const RolePieces& p, const std::string& path) {
-  for (const auto& f : p.files) {
-    if (f.path == path) return &f;
-  }
-  return nullptr;
-}
 
 TEST(PatroniRole, DefaultsAreSynchronousStrictAndVerified) {
   PatroniNode n;
