@@ -15,6 +15,13 @@ variable "password" {
   sensitive = true
 }
 
+# Set (RFC 3339), a second cluster, "restored", is made from the services stanza's backup at that
+# moment: its nodes bootstrap through the restore block and archive under a stanza of their own.
+variable "restore_target_time" {
+  type    = string
+  default = null
+}
+
 locals {
   etcd     = { etcd-1 = "10.216.0.11", etcd-2 = "10.216.0.12", etcd-3 = "10.216.0.13" }
   # Members that join the running cluster later (pgha_etcd_membership, examples/etcd-membership),
@@ -22,6 +29,7 @@ locals {
   joining       = { etcd-4 = "10.216.0.14", etcd-5 = "10.216.0.15" }
   joining_order = ["etcd-4", "etcd-5"]
   postgres = { pg-1 = "10.216.0.21", pg-2 = "10.216.0.22", pg-3 = "10.216.0.23" }
+  restored = var.restore_target_time == null ? {} : { pg-r1 = "10.216.0.51", pg-r2 = "10.216.0.52" }
   lb_ip    = "10.216.0.30"
   # The pgBackRest repository the nodes archive to and are backed up by.
   repository_ip = "10.216.0.40"
@@ -36,7 +44,7 @@ resource "pgha_certificate" "ca" {
 }
 
 resource "pgha_certificate" "server" {
-  for_each = merge(local.etcd, local.joining, local.postgres)
+  for_each = merge(local.etcd, local.joining, local.postgres, local.restored)
 
   # etcd members share one CN: their peer port admits only that name (tls.peer_allowed_cn).
   common_name        = contains(keys(merge(local.etcd, local.joining)), each.key) ? "etcd-member" : each.key
@@ -143,7 +151,8 @@ data "pgha_etcd_member_cloud_init" "joining" {
 }
 
 data "pgha_postgres_node_cloud_init" "postgres" {
-  for_each = local.postgres
+  # The services cluster, and the one restored from its backup when restore_target_time is set.
+  for_each = merge(local.postgres, local.restored)
 
   name                 = each.key
   install_dependencies = false
@@ -163,7 +172,7 @@ data "pgha_postgres_node_cloud_init" "postgres" {
     server_key          = pgha_certificate.server[each.key].private_key_pem
     # Superuser, rewind and replication logins from the nodes and the admin host only;
     # applications (the tests' writer, through the load balancer) log in as their own user.
-    member_addresses = concat(values(local.postgres), [local.admin_ip])
+    member_addresses = concat(values(contains(keys(local.restored), each.key) ? local.restored : local.postgres), [local.admin_ip])
   }
   etcd {
     endpoints   = [for ip in values(local.etcd) : "${ip}:2379"]
@@ -177,11 +186,19 @@ data "pgha_postgres_node_cloud_init" "postgres" {
     repository_name    = "backup-1"
     repository_address = local.repository_ip
     repository_cn      = "backup-repository"
-    stanza             = "services"
+    stanza             = contains(keys(local.restored), each.key) ? "restored" : "services"
     archive_timeout    = 10 # the tests restore to moments seconds apart
   }
+  dynamic "restore" {
+    for_each = contains(keys(local.restored), each.key) ? [var.restore_target_time] : []
+    content {
+      stanza      = "services"
+      target_time = restore.value
+    }
+  }
   patroni {
-    cluster_size      = 3
+    scope             = contains(keys(local.restored), each.key) ? "restored" : "pgha"
+    cluster_size      = contains(keys(local.restored), each.key) ? 2 : 3
     watchdog          = "off" # no watchdog device in a namespace
     rest_api_username = "patroni-api"
     rest_api_password = var.password
@@ -232,6 +249,15 @@ data "pgha_backup_repository_cloud_init" "repository" {
       retention_full = 2
       diff_schedule  = "*-*-* 02:00:00"
     }
+    dynamic "stanza" {
+      for_each = length(local.restored) > 0 ? ["restored"] : []
+      content {
+        name           = stanza.value
+        postgres_nodes = [for name, ip in local.restored : { name = name, ip = ip }]
+        client_cns     = keys(local.restored)
+        restores_from  = "services"
+      }
+    }
   }
 }
 
@@ -240,7 +266,7 @@ output "nodes" {
   sensitive   = true
   value = merge(
     { for k, d in data.pgha_etcd_member_cloud_init.etcd : k => { ip = local.etcd[k], role = "etcd", user_data = d.user_data } },
-    { for k, d in data.pgha_postgres_node_cloud_init.postgres : k => { ip = local.postgres[k], role = "postgres", user_data = d.user_data } },
+    { for k, d in data.pgha_postgres_node_cloud_init.postgres : k => { ip = merge(local.postgres, local.restored)[k], role = "postgres", user_data = d.user_data } },
     { "lb-1" = { ip = local.lb_ip, role = "haproxy", user_data = data.pgha_haproxy_lb_cloud_init.lb.user_data } },
     { "backup-1" = { ip = local.repository_ip, role = "backup_repository", user_data = data.pgha_backup_repository_cloud_init.repository.user_data } },
   )

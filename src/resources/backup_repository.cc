@@ -55,6 +55,13 @@ class BackupRepository final : public Role {
           }
         }
       }
+      const Value& source = stanza.GetAttr("restores_from");
+      if (name.IsKnown() && source.IsKnown() && !source.IsNull() && source.AsString() == name.AsString()) {
+        diags.AddError("A stanza restores from itself",
+                       pgha::StrCat("restores_from names the stanza \"", name.AsString(), "\" itself; it names the "
+                                    "stanza the cluster was restored from (its nodes' restore.stanza)."),
+                       here.Attr("restores_from"));
+      }
       for (const char* schedule : {"full_schedule", "diff_schedule"}) {
         const Value& v = stanza.GetAttr(schedule);
         if (v.IsKnown() && !v.IsNull() && !roles::IsCalendarExpression(v.AsString())) {
@@ -92,7 +99,7 @@ class BackupRepository final : public Role {
       for (const auto& node : s.Objects("postgres_nodes")) nodes.push_back({node.String("ip"), node.String("name")});
       repository.stanzas.push_back({s.String("name"), std::move(nodes), s.Strings("client_cns"),
                                     s.Int("retention_full"), s.Int("retention_diff"), s.String("full_schedule"),
-                                    s.String("diff_schedule"), s.String("compress_type")});
+                                    s.String("diff_schedule"), s.String("compress_type"), s.String("restores_from")});
     }
     auto pieces = roles::RenderBackupRepository(repository);
     if (!pieces.ok()) return pieces.status();

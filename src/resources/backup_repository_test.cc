@@ -64,6 +64,14 @@ TEST_F(BackupRepositoryTest, BadStanzasAreDiagnosedOnTheirAttribute) {
   const auto diags = Diagnose(repository(), Config(repository(), passphrase));
   EXPECT_TRUE(Contains(diags, "Invalid passphrase @ repository.cipher_passphrase"));
   EXPECT_FALSE(Contains(diags, "secret"));
+  EXPECT_TRUE(Contains(Diagnose(repository(), Config(repository(), With(R"("restores_from": "main", )"))),
+                       "A stanza restores from itself @ repository.stanza[0].restores_from"));
+}
+
+// A restored cluster's stanza: its nodes read the source stanza too (one tls-server-auth entry per CN).
+TEST_F(BackupRepositoryTest, RestoresFromGrantsTheSourceStanzaToTheRestoredNodes) {
+  const std::string conf = Rendered(With(R"("restores_from": "old", )"), "/etc/pgbackrest/pgbackrest.conf");
+  EXPECT_NE(conf.find("tls-server-auth=pg-1=main,old\n"), std::string::npos) << conf;
 }
 
 }  // namespace

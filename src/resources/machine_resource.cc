@@ -211,6 +211,12 @@ Value MachineResource::Create(const Context& ctx, const Value& planned_config, D
   std::optional<rolling::ClusterSlots::Presence> present;
   std::optional<rolling::ClusterSlots::Hold> hold;
   const Reader config(schema().block, planned_config);
+  {
+    value::Diagnostics preflight;
+    role_->Preflight(config, ResolveUri(config.String("uri"), ctx), ctx.now, cancelled, preflight);
+    diags.Append(preflight);
+    if (preflight.HasError()) return Value::Null(schema().type);  // nothing was made
+  }
   if (const std::string cluster = role_->ClusterKey(config); !cluster.empty()) {
     const std::string name = config.String("name");
     present.emplace(rolling::ClusterSlots::Process().Arrive(cluster, name));

@@ -2,8 +2,13 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
+#include "agent/agent.h"
+#include "agent/libvirt_channel.h"
+#include "backup/info.h"
 #include "base/strings.h"
 #include "resources/cert_checks.h"
+#include "resources/restore_check.h"
 #include "roles/patroni.h"
 #include "value/accessors.h"
 
@@ -23,6 +28,11 @@ using value::Value;
 std::optional<int64_t> KnownInt(const schema::Reader& block, const std::string& name) {
   if (block.unknown() || block.IsUnknown(name)) return std::nullopt;
   return block.Int(name);
+}
+
+roles::NodeRestore RestoreOf(const schema::Reader& restore) {
+  return {restore.String("stanza"), restore.String("target_time"), restore.String("target_lsn"),
+          restore.Bool("target_inclusive"), restore.String("backup_set")};
 }
 
 class Postgres final : public Role {
@@ -137,12 +147,54 @@ class Postgres final : public Role {
                            "the node pushes WAL to the backup repository with its PostgreSQL certificate",
                            Path::Of("postgres").Attr("server_cert"), diags);
     }
+    ValidateRestore(Attr(config, "restore"), backup, diags);
     const Value& rest = Attr(config, "rest_api");
     const Value& rest_cert = rest.IsKnown() ? rest.GetAttr("server_cert")
                                             : (postgres.IsKnown() ? postgres.GetAttr("server_cert") : Value());
     const Path rest_path = rest.IsKnown() ? Path::Of("rest_api").Attr("server_cert") : Path::Of("postgres").Attr("server_cert");
     WarnUnlessClientAuth(rest_cert, "Patroni presents its REST API certificate when it calls the other members",
                          rest_path, diags);
+  }
+
+  // A restore reads another stanza of the backup block's repository and archives under its own.
+  static void ValidateRestore(const Value& restore, const Value& backup, Diagnostics& diags) {
+    if (!restore.IsKnown() || restore.IsNull()) return;
+    const Path at = Path::Of("restore");
+    if (backup.IsNull()) {
+      diags.AddError("A restore needs the backup block",
+                     "The restored cluster reads the backup from the backup block's repository and archives there "
+                     "under its own stanza. Add a backup block with a stanza of its own.",
+                     at);
+    }
+    const Value& source = restore.GetAttr("stanza");
+    const Value& own = backup.IsKnown() ? backup.GetAttr("stanza") : Value();
+    if (source.IsKnown() && own.IsKnown() && !source.IsNull() && !own.IsNull() && source.AsString() == own.AsString()) {
+      diags.AddError("The restored cluster would archive into its source",
+                     pgha::StrCat("restore.stanza and backup.stanza are both \"", source.AsString(),
+                                  "\": the new cluster's WAL and backups would mix with the source's, whose history "
+                                  "it diverges from. Give the restored cluster a stanza of its own in backup.stanza."),
+                     at.Attr("stanza"));
+    }
+    const Value& time = restore.GetAttr("target_time");
+    if (time.IsKnown() && !time.IsNull()) {
+      if (auto moment = roles::PgbackrestTime(time.AsString()); !moment.ok()) {
+        diags.AddError("Invalid restore target time", std::string(moment.status().message()), at.Attr("target_time"));
+      }
+    }
+    const Value& lsn = restore.GetAttr("target_lsn");
+    if (lsn.IsKnown() && !lsn.IsNull() && !roles::IsWalLocation(lsn.AsString())) {
+      diags.AddError("Invalid restore target LSN",
+                     pgha::StrCat("\"", lsn.AsString(), "\" is not a WAL location: two hexadecimal numbers with a "
+                                  "slash, as pg_current_wal_lsn() prints them, e.g. 0/3000060."),
+                     at.Attr("target_lsn"));
+    }
+    const Value& set = restore.GetAttr("backup_set");
+    if (set.IsKnown() && !set.IsNull()) {
+      roles::NodeRestore probe{"x", "", "", true, set.AsString()};
+      if (auto command = roles::RestoreBootstrapCommand(probe); !command.ok()) {
+        diags.AddError("Invalid backup set", std::string(command.status().message()), at.Attr("backup_set"));
+      }
+    }
   }
 
   absl::StatusOr<RoleOutput> Render(const schema::Reader& config) const override {
@@ -206,12 +258,47 @@ class Postgres final : public Role {
       n.archive_timeout = backup.Int("archive_timeout");
       n.replica_from_backup = backup.Bool("replica_from_backup");
     }
+    if (const schema::Reader restore = config.Object("restore"); restore.present()) n.restore = RestoreOf(restore);
     auto pieces = roles::RenderPatroni(n);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "patroni", "patroni.service"};
   }
 
   void AdjustDomain(libvirt::DomainSpec& domain) const override { domain.watchdog_model = "i6300esb"; }
+
+  // A restored cluster's node: its target must be one the repository's backups reach, checked on the
+  // repository VM (pgBackRest's info through its guest agent) before this VM is made.
+  void Preflight(const schema::Reader& planned, const std::string& uri, std::time_t now, const Cancelled& cancelled,
+                 Diagnostics& diags) const override {
+    const schema::Reader restore = planned.Object("restore");
+    if (!restore.present()) return;
+    const roles::NodeRestore target = RestoreOf(restore);
+    const std::string repository = planned.Object("backup").String("repository_name");
+    const Path repository_path = Path::Of("backup").Attr("repository_name");
+    agent::LibvirtChannel channel(uri, "", repository);
+    agent::GuestAgent agent(channel, cancelled);
+    auto info = backup::ReadInfo(agent, target.stanza);
+    if (info.ok()) {
+      CheckRestoreTarget(*info, target, repository, now, diags);
+    } else if (absl::IsNotFound(info.status()) && absl::StrContains(info.status().message(), "holds no stanza")) {
+      diags.AddError("Unknown stanza",
+                     pgha::StrCat("The repository ", repository, " holds no stanza named \"", target.stanza,
+                                  "\" to restore from."),
+                     Path::Of("restore").Attr("stanza"));
+    } else if (absl::IsNotFound(info.status())) {
+      diags.AddWarning("The restore target was not checked",
+                       pgha::StrCat("No VM named ", repository, " on ", uri, " (", info.status().message(),
+                                    "): a repository pgha does not run is not asked what it holds. If the target "
+                                    "is one no backup reaches, the new cluster's first node keeps failing to "
+                                    "bootstrap; its Patroni log says why."),
+                       repository_path);
+    } else {
+      diags.AddError("Cannot reach the backup repository",
+                     pgha::StrCat("Nothing was created: the restore target could not be checked against ", repository,
+                                  ": ", info.status().message()),
+                     repository_path);
+    }
+  }
 };
 
 }  // namespace

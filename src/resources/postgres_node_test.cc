@@ -2,6 +2,8 @@
 // rules, and the documents its plan renders, with every default from schemas/.
 #include "resources/postgres_node.h"
 
+#include <cstdlib>
+
 #include "resources/resource_test_support.h"
 
 namespace pgha::resources {
@@ -104,6 +106,81 @@ TEST_F(PostgresNodeTest, ABackupBlockArchivesThroughTheRepositoryWithTheSchemasD
   clash.insert(clash.find(R"("superuser_password")"), R"("params": {"archive_command": "cp %p /x"}, )");
   EXPECT_TRUE(Contains(Diagnose(node(), Config(node(), clash)),
                        "Archiving is set by the backup block @ postgres.params[\"archive_command\"]"));
+}
+
+// A restored cluster: its own stanza for archiving, the source's for the bootstrap; mistakes are
+// diagnostics on the attribute; another target or source replaces the node.
+TEST_F(PostgresNodeTest, ARestoreBlockBootstrapsFromTheSourceStanzaAndReplacesWhenChanged) {
+  const std::string backup = R"(, "backup": {"repository_name": "backup-1", "repository_address": "10.0.0.40",
+                                    "repository_cn": "backup-repository", "stanza": "restored"})";
+  auto with = [&](const std::string& restore, const std::string& backup_block) {
+    std::string json = kMinimal;
+    json.insert(json.rfind('}'), backup_block + R"(, "restore": )" + restore);
+    return json;
+  };
+  const std::string json = with(R"({"stanza": "main", "target_time": "2026-12-04T05:30:00Z"})", backup);
+  YAML::Node config = PatroniConfig(json);
+  EXPECT_EQ(config["bootstrap"]["method"].as<std::string>(), "pgbackrest_restore");
+  EXPECT_EQ(config["bootstrap"]["pgbackrest_restore"]["command"].as<std::string>(),
+            "/usr/bin/pgbackrest --stanza=main --delta --type=time \"--target=2026-12-04 05:30:00+00:00\" "
+            "--target-action=promote restore");
+
+  auto diagnose = [&](const std::string& restore, const std::string& backup_block) {
+    return Diagnose(node(), Config(node(), with(restore, backup_block)));
+  };
+  EXPECT_TRUE(Contains(diagnose(R"({"stanza": "main"})", ""), "A restore needs the backup block @ restore"));
+  EXPECT_TRUE(Contains(diagnose(R"({"stanza": "restored"})", backup),
+                       "The restored cluster would archive into its source @ restore.stanza"));
+  EXPECT_TRUE(Contains(diagnose(R"({"stanza": "main", "target_time": "2026-12-04 05:30:00"})", backup),
+                       "Invalid restore target time @ restore.target_time"));
+  EXPECT_TRUE(Contains(diagnose(R"({"stanza": "main", "target_lsn": "3000060"})", backup),
+                       "Invalid restore target LSN @ restore.target_lsn"));
+  EXPECT_TRUE(Contains(diagnose(R"({"stanza": "main", "backup_set": "newest"})", backup),
+                       "Invalid backup set @ restore.backup_set"));
+  const auto both = diagnose(R"({"stanza": "main", "target_time": "2026-12-04T05:30:00Z", "target_lsn": "0/1"})", backup);
+  EXPECT_TRUE(std::any_of(both.begin(), both.end(), [](const std::string& d) { return d.find("restore.target_") != std::string::npos; }))
+      << ::testing::PrintToString(both);
+
+  // Another moment is another cluster.
+  value::Diagnostics diags;
+  auto created = PlanCreate(node(), Config(node(), json), diags);
+  const value::Value later = Config(node(), with(R"({"stanza": "main", "target_time": "2026-12-04T06:00:00Z"})", backup));
+  auto replaced_by_restore = [&](const value::Value& config) {
+    const schema::PlannedChange plan = schema::PlanChange(node().schema(), created.planned, config, config);
+    return std::any_of(plan.requires_replace.begin(), plan.requires_replace.end(),
+                       [](const value::Path& p) { return p.ToString().rfind("restore", 0) == 0; });
+  };
+  EXPECT_TRUE(replaced_by_restore(later));
+  EXPECT_FALSE(replaced_by_restore(Config(node(), json)));
+}
+
+// Before a restored node is made, its target is checked on the repository VM; a repository that is
+// no VM on this hypervisor (another compute provider's) cannot be asked, which is a warning.
+TEST_F(PostgresNodeTest, ARestoreWhoseRepositoryIsNoVmHereIsCreatedWithAWarning) {
+  const char* uri = std::getenv("PGHA_LIBVIRT_URI");
+  if (uri == nullptr || *uri == '\0') GTEST_SKIP() << "PGHA_LIBVIRT_URI unset: run through scripts/test";
+  std::string json = kMinimal;
+  json.insert(json.rfind('}'), R"(, "backup": {"repository_name": "pgha-test-no-such-repository",
+                                    "repository_address": "10.0.0.40", "repository_cn": "backup-repository",
+                                    "stanza": "restored"},
+                                    "restore": {"stanza": "main"})");
+  value::Diagnostics diags;
+  auto plan = PlanCreate(node(), Config(node(), json), diags);
+  ASSERT_FALSE(diags.HasError());
+  const schema::Reader planned(node().schema().block, plan.planned);
+  value::Diagnostics preflight;
+  PostgresRole()->Preflight(planned, uri, 1796362500, [] { return false; }, preflight);
+  ASSERT_EQ(preflight.items().size(), 1u);
+  EXPECT_FALSE(preflight.HasError()) << preflight.items()[0].summary << ": " << preflight.items()[0].detail;
+  EXPECT_EQ(preflight.items()[0].summary, "The restore target was not checked");
+  EXPECT_EQ(preflight.items()[0].path->ToString(), "backup.repository_name");
+
+  // Without a restore block there is nothing to ask.
+  const auto plain_plan = PlanCreate(node(), Config(node(), kMinimal), diags);
+  const schema::Reader plain(node().schema().block, plain_plan.planned);
+  value::Diagnostics none;
+  PostgresRole()->Preflight(plain, uri, 1796362500, [] { return false; }, none);
+  EXPECT_TRUE(none.empty());
 }
 
 }  // namespace

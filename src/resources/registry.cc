@@ -8,6 +8,7 @@
 #include "resources/cloud_init_data_source.h"
 #include "resources/etcd_member.h"
 #include "resources/etcd_membership.h"
+#include "resources/backup_info.h"
 #include "resources/backup_repository.h"
 #include "resources/haproxy_lb.h"
 #include "resources/machine_resource.h"
@@ -41,7 +42,9 @@ absl::StatusOr<Registry> Registry::Build(const schema::Catalog& catalog) {
       {"pgha_certificate", [](const schema::Schema& s) { return std::make_shared<Certificate>(s); }},
       {"pgha_etcd_membership", [](const schema::Schema& s) { return std::make_shared<EtcdMembership>(s); }},
   };
-  std::map<std::string, Factory<DataSource>> data_sources;
+  std::map<std::string, Factory<DataSource>> data_sources = {
+      {"pgha_backup_info", [](const schema::Schema& s) { return std::make_shared<BackupInfo>(s); }},
+  };
   // Each role gives a resource and a data source rendering the same documents.
   for (const auto& [name, shared_role] :
        {std::pair<std::string, std::shared_ptr<const Role>>{"pgha_etcd_member", EtcdRole()},

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <string>
 #include <vector>
@@ -41,10 +42,15 @@ class Role {
   // Devices the role needs on its VM (a watchdog, for instance).
   virtual void AdjustDomain(libvirt::DomainSpec&) const {}
 
+  using Cancelled = std::function<bool()>;
+  // Before anything of a new VM is made: checks that need the world outside the configuration (a
+  // restore's target against its repository). An error stops the create with nothing made.
+  virtual void Preflight(const schema::Reader& /*planned*/, const std::string& /*uri*/, std::time_t /*now*/,
+                         const Cancelled& /*cancelled*/, value::Diagnostics& /*diags*/) const {}
+
   // Runtime membership, for a role whose cluster keeps a member list of its own (etcd); the
   // defaults are for roles that join by themselves (Patroni, HAProxy).
   using Deadline = std::chrono::steady_clock::time_point;
-  using Cancelled = std::function<bool()>;
   // Whether the role's cluster keeps a member list that pgha changes.
   virtual bool KeepsMembership() const { return false; }
   // The members the configuration names (etcd: cluster.initial_members).

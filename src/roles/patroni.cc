@@ -71,6 +71,14 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
   const std::string data_dir = kPostgresDataDir;
   const bool backup = n.backup.has_value();
   const bool replica_from_backup = backup && n.replica_from_backup;
+  if (n.restore && !backup) return absl::InvalidArgumentError("a restore needs the backup repository");
+  std::optional<std::string> restore_command;
+  if (n.restore) {
+    auto command = RestoreBootstrapCommand(*n.restore);
+    if (!command.ok()) return command.status();
+    restore_command = *command;
+  }
+  const auto if_restore = [&](TemplateValue v) { return n.restore ? v : TemplateValue(kOmit); };
   auto tmpl = cloudinit::EmbeddedTemplate("patroni/config.yml");
   if (!tmpl.ok()) return tmpl.status();
   const bool etcd_cert = !n.etcd_client_cert.empty();
@@ -122,6 +130,12 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
            replica_from_backup ? TemplateValue(ReplicaRestoreCommand(n.backup->stanza)) : kOmit},
           {"pgbackrest_keep_data", replica_from_backup ? TemplateValue(true) : kOmit},
           {"pgbackrest_no_params", replica_from_backup ? TemplateValue(true) : kOmit},
+          {"bootstrap_method", if_restore(std::string("pgbackrest_restore"))},
+          {"restore_bootstrap_command", if_restore(restore_command.value_or(""))},
+          // pgBackRest's recovery settings (target, action, restore_command) stand; Patroni removes
+          // them from postgresql.auto.conf once the cluster is promoted and bootstrapped.
+          {"restore_keep_recovery_conf", if_restore(true)},
+          {"restore_no_params", if_restore(true)},
           {"watchdog_mode", n.watchdog_mode},
           {"watchdog_safety_margin", n.watchdog_safety_margin},
       });
@@ -173,7 +187,7 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
   }
   if (backup) {
     // pgBackRest's server and configuration are in place before PostgreSQL archives its first segment.
-    auto pieces = RenderNodeBackup(*n.backup);
+    auto pieces = RenderNodeBackup(*n.backup, n.restore);
     if (!pieces.ok()) return pieces.status();
     out.Append(*pieces);
   }

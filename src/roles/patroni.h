@@ -57,6 +57,8 @@ struct PatroniNode {
   std::optional<NodeBackup> backup;
   int64_t archive_timeout = 0;       // seconds
   bool replica_from_backup = false;  // create_replica_methods: pgbackrest, then basebackup
+  // Bootstraps from another cluster's backup instead of initdb; needs `backup`.
+  std::optional<NodeRestore> restore;
 };
 
 absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& node);

@@ -1,5 +1,10 @@
 #include "roles/pgbackrest.h"
 
+#include <algorithm>
+#include <map>
+#include <regex>
+
+#include "absl/strings/str_join.h"
 #include "base/strings.h"
 #include "cloudinit/line_template.h"
 #include "cloudinit/yaml_template.h"
@@ -88,6 +93,81 @@ bool IsCalendarExpression(const std::string& value) {
   return true;
 }
 
+absl::StatusOr<std::string> PgbackrestTime(const std::string& rfc3339) {
+  // Date, 'T' or a space, time, up to 6 fractional digits (PostgreSQL keeps microseconds), zone.
+  static const std::regex kForm(
+      R"(^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([Zz]|([+-])(\d{2}):?(\d{2})?)?$)");
+  std::smatch m;
+  if (!std::regex_match(rfc3339, m, kForm)) {
+    return absl::InvalidArgumentError(pgha::StrCat(
+        "\"", rfc3339, "\" is not a moment in RFC 3339 form, e.g. 2026-12-04T05:30:00Z or 2026-12-04 06:30:00.25+01:00"));
+  }
+  if (!m[8].matched) {
+    return absl::InvalidArgumentError(pgha::StrCat(
+        "\"", rfc3339, "\" has no time zone; add one (Z for UTC, or an offset such as +01:00): without it the moment "
+        "would be read in the guest's local time"));
+  }
+  const int year = std::stoi(m[1]), month = std::stoi(m[2]), day = std::stoi(m[3]);
+  const int hour = std::stoi(m[4]), minute = std::stoi(m[5]), second = std::stoi(m[6]);
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  const int days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > days[month - 1] || hour > 23 || minute > 59 || second > 59) {
+    return absl::InvalidArgumentError(pgha::StrCat("\"", rfc3339, "\" is not a valid date and time"));
+  }
+  std::string zone = "+00:00";
+  if (m[9].matched) {
+    const int zone_hours = std::stoi(m[10]);
+    const int zone_minutes = m[11].matched ? std::stoi(m[11]) : 0;
+    if (zone_hours > 14 || zone_minutes > 59) {
+      return absl::InvalidArgumentError(pgha::StrCat("\"", rfc3339, "\" has a time zone offset beyond +-14:00"));
+    }
+    zone = pgha::StrCat(m[9].str(), m[10].str(), ":", m[11].matched ? m[11].str() : "00");
+  }
+  return pgha::StrCat(m[1].str(), "-", m[2].str(), "-", m[3].str(), " ", m[4].str(), ":", m[5].str(), ":",
+                      m[6].str(), m[7].matched ? m[7].str() : "", zone);
+}
+
+bool IsWalLocation(const std::string& value) {
+  static const std::regex kForm(R"(^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$)");
+  return std::regex_match(value, kForm);
+}
+
+namespace {
+bool IsBackupLabel(const std::string& value) {
+  // A full backup's label, or a differential's or incremental's (its full backup's, then its own).
+  static const std::regex kForm(R"(^\d{8}-\d{6}F(_\d{8}-\d{6}[DI])?$)");
+  return std::regex_match(value, kForm);
+}
+}  // namespace
+
+absl::StatusOr<std::string> RestoreBootstrapCommand(const NodeRestore& r) {
+  if (auto st = CheckToken("restore stanza", r.stanza); !st.ok()) return st;
+  // Patroni splits the command as a shell would (shlex): every value here is checked, and the one
+  // with a space (a moment) is quoted.
+  std::string command = pgha::StrCat("/usr/bin/pgbackrest --stanza=", r.stanza, " --delta");
+  if (!r.backup_set.empty()) {
+    if (!IsBackupLabel(r.backup_set)) {
+      return absl::InvalidArgumentError(pgha::StrCat("\"", r.backup_set, "\" is not a backup label, e.g. 20261204-053000F"));
+    }
+    command += pgha::StrCat(" --set=", r.backup_set);
+  }
+  if (!r.target_time.empty()) {
+    auto moment = PgbackrestTime(r.target_time);
+    if (!moment.ok()) return moment.status();
+    command += pgha::StrCat(" --type=time \"--target=", *moment, "\"");
+  } else if (!r.target_lsn.empty()) {
+    if (!IsWalLocation(r.target_lsn)) {
+      return absl::InvalidArgumentError(pgha::StrCat("\"", r.target_lsn, "\" is not a WAL location, e.g. 0/3000060"));
+    }
+    command += pgha::StrCat(" --type=lsn --target=", r.target_lsn);
+  } else {
+    // The end of the archive; PostgreSQL promotes there by itself.
+    return pgha::StrCat(command, " --type=default restore");
+  }
+  if (!r.target_inclusive) command += " --target-exclusive";
+  return pgha::StrCat(command, " --target-action=promote restore");
+}
+
 std::string ArchiveCommand(const std::string& stanza) {
   return pgha::StrCat("pgbackrest --stanza=", stanza, " archive-push %p");
 }
@@ -108,7 +188,15 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
   if (encrypted) {
     if (auto st = CheckIniValue("cipher_passphrase", r.cipher_passphrase); !st.ok()) return st;
   }
-  std::vector<std::string> auth;
+  // tls-server-auth takes one entry per CN (a later one would replace an earlier): a CN of several
+  // stanzas, or one restored from another, lists them all.
+  std::vector<std::string> cns;
+  std::map<std::string, std::vector<std::string>> stanzas_of;
+  const auto grant = [&](const std::string& cn, const std::string& stanza) {
+    auto& list = stanzas_of[cn];
+    if (list.empty()) cns.push_back(cn);
+    if (std::find(list.begin(), list.end(), stanza) == list.end()) list.push_back(stanza);
+  };
   std::vector<HostEntry> hosts;
   std::string sections;
   RolePieces out;
@@ -117,7 +205,11 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
     if (auto st = CheckToken("stanza name", stanza.name); !st.ok()) return st;
     for (const auto& cn : stanza.client_cns) {
       if (auto st = CheckAuthCn("client CN", cn); !st.ok()) return st;
-      auth.push_back(pgha::StrCat(cn, "=", stanza.name));
+      grant(cn, stanza.name);
+      if (!stanza.restores_from.empty()) grant(cn, stanza.restores_from);
+    }
+    if (!stanza.restores_from.empty()) {
+      if (auto st = CheckToken("restores_from", stanza.restores_from); !st.ok()) return st;
     }
     auto host_lines = PostgresHostLines(stanza);
     if (!host_lines.ok()) return host_lines.status();
@@ -141,6 +233,8 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
     out.files.push_back({"/etc/systemd/system/" + unit, *create, "root:root", "0644", false});
     out.runcmd.push_back({"systemctl", "enable", "--now", "--no-block", unit});
   }
+  std::vector<std::string> auth;
+  for (const auto& cn : cns) auth.push_back(pgha::StrCat(cn, "=", absl::StrJoin(stanzas_of[cn], ",")));
   auto config = RenderEmbeddedLineTemplate("pgbackrest/repository.conf",
                                            {{"cipher_type", encrypted ? "aes-256-cbc" : "none"},
                                             {"cipher_pass", Optional(encrypted, r.cipher_passphrase)},
@@ -179,7 +273,7 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
   return out;
 }
 
-absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& b) {
+absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& b, const std::optional<NodeRestore>& restore) {
   if (auto st = CheckToken("repository address", b.repository_address); !st.ok()) return st;
   if (auto st = CheckToken("stanza", b.stanza); !st.ok()) return st;
   if (auto st = CheckAuthCn("repository_cn", b.repository_cn); !st.ok()) return st;
@@ -193,10 +287,22 @@ absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& b) {
                                             {"stanza", b.stanza},
                                             {"data_dir", std::string(kPostgresDataDir)}});
   if (!config.ok()) return config.status();
+  std::string text = *config;
+  if (restore) {
+    if (auto st = CheckToken("restore stanza", restore->stanza); !st.ok()) return st;
+    if (restore->stanza == b.stanza) {
+      return absl::InvalidArgumentError("a cluster restores from another stanza than the one it archives to");
+    }
+    auto source = RenderEmbeddedLineTemplate("pgbackrest/node-restore.conf",
+                                             {{"source_stanza", restore->stanza},
+                                              {"data_dir", std::string(kPostgresDataDir)}});
+    if (!source.ok()) return source.status();
+    text += *source;
+  }
   RolePieces out;
   out.packages = {"pgbackrest"};
   out.files = {
-      {"/etc/pgbackrest/pgbackrest.conf", *config, "root:postgres", "0640", true},
+      {"/etc/pgbackrest/pgbackrest.conf", text, "root:postgres", "0640", true},
       {"/etc/pgbackrest/tls/ca.crt", b.ca_cert, "root:postgres", "0644", true},
       {"/etc/pgbackrest/tls/node.crt", b.cert, "root:postgres", "0644", true},
       {"/etc/pgbackrest/tls/node.key", b.key, "postgres:postgres", "0600", true},

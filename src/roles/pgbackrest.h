@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct BackupStanza {
   int64_t retention_diff = 0;  // 0: as long as the full backup
   std::string full_schedule, diff_schedule;  // systemd calendar; diff may be empty
   std::string compress_type;
+  std::string restores_from;  // a stanza these client CNs may read too; empty: none
 };
 
 struct BackupRepository {
@@ -52,7 +54,26 @@ struct NodeBackup {
   std::string stanza;
 };
 
-absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& backup);
+// A new cluster made from another's backup: what the bootstrapping node restores.
+struct NodeRestore {
+  std::string stanza;       // the source stanza, read only
+  std::string target_time;  // RFC 3339 with a zone, as the schema takes it; empty: none
+  std::string target_lsn;   // empty: none; both empty: the end of the archive
+  bool target_inclusive = true;
+  std::string backup_set;   // empty: pgBackRest's choice
+};
+
+// The node's pgbackrest.conf, its TLS server and, with `restore`, the source stanza's section.
+absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& backup,
+                                            const std::optional<NodeRestore>& restore = std::nullopt);
+
+// pgBackRest's form of an RFC 3339 moment ("YYYY-MM-DD HH:MM:SS[.f]+HH:MM"), or an error that says
+// what is wrong with it. A zone is required: the guest's local time is nobody's intent.
+absl::StatusOr<std::string> PgbackrestTime(const std::string& rfc3339);
+// Whether `value` is a WAL location as PostgreSQL prints it (hex/hex).
+bool IsWalLocation(const std::string& value);
+// The command Patroni's custom bootstrap runs: restore the source to the target and promote there.
+absl::StatusOr<std::string> RestoreBootstrapCommand(const NodeRestore& restore);
 
 // The commands Patroni gives PostgreSQL and its replica creation.
 std::string ArchiveCommand(const std::string& stanza);

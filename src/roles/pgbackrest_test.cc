@@ -205,5 +205,94 @@ TEST(PatroniBackup, NoRepositoryNoArchivingAndReplicasFromTheLeaderOnly) {
   EXPECT_TRUE(std::find(out->packages.begin(), out->packages.end(), "pgbackrest") == out->packages.end());
 }
 
+TEST(PatroniRestore, TheFirstNodeRestoresTheSourceToTheMomentAndArchivesUnderItsOwnStanza) {
+  PatroniNode n = NodeWithBackup();
+  n.backup->stanza = "restored";
+  n.restore = NodeRestore{"main", "2026-12-04T05:30:00.25Z", "", true, ""};
+  auto out = RenderPatroni(n);
+  ASSERT_TRUE(out.ok()) << out.status();
+  YAML::Node doc = YAML::Load(Find(*out, "/etc/patroni/config.yml")->content);
+  const YAML::Node bootstrap = doc["bootstrap"];
+  EXPECT_EQ(bootstrap["method"].as<std::string>(), "pgbackrest_restore");
+  EXPECT_EQ(bootstrap["pgbackrest_restore"]["command"].as<std::string>(),
+            "/usr/bin/pgbackrest --stanza=main --delta --type=time \"--target=2026-12-04 05:30:00.25+00:00\" "
+            "--target-action=promote restore");
+  EXPECT_TRUE(bootstrap["pgbackrest_restore"]["keep_existing_recovery_conf"].as<bool>());
+  EXPECT_TRUE(bootstrap["pgbackrest_restore"]["no_params"].as<bool>());
+  // initdb stays for Patroni's own record; the method decides.
+  EXPECT_TRUE(bootstrap["initdb"].IsDefined());
+  // Archiving, WAL for replicas and replica creation use the new cluster's own stanza.
+  const YAML::Node pg = doc["postgresql"];
+  EXPECT_EQ(pg["parameters"]["archive_command"].as<std::string>(), "pgbackrest --stanza=restored archive-push %p");
+  EXPECT_EQ(pg["recovery_conf"]["restore_command"].as<std::string>(),
+            "pgbackrest --stanza=restored archive-get %f \"%p\"");
+  EXPECT_EQ(pg["pgbackrest"]["command"].as<std::string>(),
+            "/usr/bin/pgbackrest --stanza=restored --delta --type=standby restore");
+
+  const auto lines = Lines(Find(*out, "/etc/pgbackrest/pgbackrest.conf")->content);
+  EXPECT_TRUE(Has(lines, "[restored]"));
+  EXPECT_TRUE(Has(lines, "[main]"));
+  EXPECT_TRUE(Has(lines, "[main:archive-get]"));
+  EXPECT_TRUE(Has(lines, "io-timeout=60"));
+  // The node's server still admits the repository for the node's own stanza only.
+  EXPECT_TRUE(Has(lines, "tls-server-auth=backup-repository=restored"));
+}
+
+TEST(PatroniRestore, TargetsLatestLsnExclusiveAndASet) {
+  NodeRestore r{"main", "", "", true, ""};
+  EXPECT_EQ(*RestoreBootstrapCommand(r), "/usr/bin/pgbackrest --stanza=main --delta --type=default restore");
+  r.target_lsn = "0/3000060";
+  r.target_inclusive = false;
+  r.backup_set = "20261204-053000F_20261205-010000D";
+  EXPECT_EQ(*RestoreBootstrapCommand(r),
+            "/usr/bin/pgbackrest --stanza=main --delta --set=20261204-053000F_20261205-010000D --type=lsn "
+            "--target=0/3000060 --target-exclusive --target-action=promote restore");
+  r.backup_set = "latest; rm -rf /";
+  EXPECT_FALSE(RestoreBootstrapCommand(r).ok());
+  r.backup_set.clear();
+  r.target_lsn = "0/30000 60";
+  EXPECT_FALSE(RestoreBootstrapCommand(r).ok());
+}
+
+TEST(PatroniRestore, NoNewClusterRestoresIntoItsSourceOrWithoutARepository) {
+  PatroniNode n = NodeWithBackup();
+  n.restore = NodeRestore{"main", "", "", true, ""};
+  EXPECT_FALSE(RenderPatroni(n).ok());  // backup.stanza is "main" too
+  n.backup.reset();
+  EXPECT_FALSE(RenderPatroni(n).ok());
+}
+
+TEST(PgbackrestTime, RfcMomentsBecomePgbackrestsFormWithTheirZone) {
+  EXPECT_EQ(*PgbackrestTime("2026-12-04T05:30:00Z"), "2026-12-04 05:30:00+00:00");
+  EXPECT_EQ(*PgbackrestTime("2026-12-04 06:30:00.123456+01:00"), "2026-12-04 06:30:00.123456+01:00");
+  EXPECT_EQ(*PgbackrestTime("2024-02-29t23:59:59-0930"), "2024-02-29 23:59:59-09:30");
+  EXPECT_EQ(*PgbackrestTime("2026-12-04T05:30:00+05"), "2026-12-04 05:30:00+05:00");
+  for (const char* bad : {"2026-12-04T05:30:00", "2026-12-04", "2026-02-29T00:00:00Z", "2026-12-04T24:00:00Z",
+                          "2026-12-04T05:30:00.1234567Z", "2026-12-04T05:30:00+15:00", "yesterday",
+                          "2026-12-04T05:30:00Z\n[x]"}) {
+    EXPECT_FALSE(PgbackrestTime(bad).ok()) << bad;
+  }
+  EXPECT_NE(PgbackrestTime("2026-12-04T05:30:00").status().message().find("no time zone"), std::string::npos);
+}
+
+TEST(BackupRepositoryRole, ARestoredClustersNodesMayAlsoReadTheirSource) {
+  BackupRepository r = Repository();
+  BackupStanza restored = r.stanzas[0];
+  restored.name = "restored";
+  restored.postgres_nodes = {{"10.0.0.51", "pg-r1"}};
+  restored.client_cns = {"pg-r1", "pg-1"};  // pg-1 is in both: one entry lists both stanzas
+  restored.restores_from = "main";
+  r.stanzas.push_back(restored);
+  auto out = RenderBackupRepository(r);
+  ASSERT_TRUE(out.ok()) << out.status();
+  const auto lines = Lines(Find(*out, "/etc/pgbackrest/pgbackrest.conf")->content);
+  EXPECT_TRUE(Has(lines, "tls-server-auth=pg-1=main,restored"));
+  EXPECT_TRUE(Has(lines, "tls-server-auth=pg-2=main"));
+  EXPECT_TRUE(Has(lines, "tls-server-auth=pg-r1=restored,main"));
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(), [](const auto& l) { return l.rfind("tls-server-auth=pg-1=", 0) == 0; }),
+            1);
+  EXPECT_TRUE(Has(lines, "[restored]"));
+}
+
 }  // namespace
 }  // namespace pgha::roles

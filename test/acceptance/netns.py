@@ -15,6 +15,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,11 +90,22 @@ class Node:
         self.ns = f"pgha-{name}"
         self.root = cluster.base / name
         self.processes = []
-        path = cluster.base / f"{name}.user-data"
+        self.units = {}
+        self.doc = self._parse(user_data)
+
+    def _parse(self, user_data):
+        path = self.cluster.base / f"{self.name}.user-data"
         path.write_text(user_data)
-        self.doc = json.loads(subprocess.run([*CHECK, "user-data", str(path)], capture_output=True, text=True,
-                                             check=True).stdout)
-        assert self.doc["valid"], self.doc["errors"]
+        doc = json.loads(subprocess.run([*CHECK, "user-data", str(path)], capture_output=True, text=True,
+                                        check=True).stdout)
+        assert doc["valid"], doc["errors"]
+        return doc
+
+    def reconfigure(self, user_data):
+        """New user-data for a running node, as an Update writes it over the guest agent: its files are
+        rewritten; applying them (the role's live effect) is the caller's."""
+        self.doc = self._parse(user_data)
+        self.write_files()
 
     def write_files(self):
         """Writes each write_files entry under the node's root with its owner and mode."""
@@ -135,7 +147,21 @@ class Node:
                         env.extend(shlex.split(line[len("Environment="):]))
         base = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"HOME={HOMES[unit.user]}", "LANG=C.UTF-8"]
         argv = ["env", "-i", *base, *env, *unit.argv]
-        return self.start(argv, self.mounts, user=None if unit.user == "root" else unit.user, log=name)
+        proc = self.start(argv, self.mounts, user=None if unit.user == "root" else unit.user, log=name)
+        self.units[name] = proc
+        return proc
+
+    def restart_unit(self, name):
+        """Stops the unit's processes (its process group: a server's children with it), then starts it."""
+        proc = self.units.get(name)
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        return self.start_unit(name)
 
     def run_oneshot(self, unit, timeout=300):
         """Runs a oneshot unit pgha rendered (/etc/systemd/system/<unit>) as systemd would: its
@@ -235,6 +261,29 @@ class Cluster:
         node.write_files()
         self.nodes[name] = node
         return node
+
+    def provision(self, nodes):
+        """Provisions `nodes` at once, as VMs booting together would (etcd's auth bootstrap waits for
+        the other members, Patroni for etcd); fails with every node's error."""
+        failures = []
+
+        def one(node):
+            try:
+                node.provision()
+            except Exception as error:  # noqa: BLE001 - reported below
+                failures.append(f"{node.name}: {error}")
+        threads = [threading.Thread(target=one, args=(n,)) for n in nodes]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not failures, "\n".join(failures)
+
+    def remove(self, name):
+        """Stops a node and deletes its namespace (its files stay for the logs)."""
+        node = self.nodes.pop(name)
+        node.stop()
+        sh("ip", "netns", "del", node.ns, check=False)
 
     def close(self):
         for node in self.nodes.values():

@@ -226,6 +226,10 @@ data "pgha_postgres_node_cloud_init" "p" {
     synchronous_node_count = 3
     cluster_size           = 3
   }
+  restore {
+    stanza      = "main"
+    target_time = "2026-12-04 05:30:00"
+  }
 }
 data "pgha_etcd_member_cloud_init" "e" {
   name = "etcd-1"
@@ -313,10 +317,12 @@ def test_rules_users_get_wrong_are_caught_at_plan_time(workspace, tmp_path):
                    # The etcd member names neither peer_allowed_cn nor peer_allowed_hostname.
                    "Invalid combination in tls", "Give exactly one of `peer_allowed_cn`, `peer_allowed_hostname`",
                    "replica_port is the leader's port 5432",
-                   "Duplicate stanza", "Invalid schedule"):
+                   "Duplicate stanza", "Invalid schedule",
+                   "A restore needs the backup block", "no time zone"):
         assert needle in out, f"missing diagnostic {needle!r} in:\n{out}"
     # Terraform points at the attribute: its source line appears with the diagnostic.
     assert "ttl                    = 20" in out
     assert 'idle = "ten minutes"' in out
     assert "replica_port        = 5432" in out
     assert 'full_schedule  = "every sunday; reboot"' in out
+    assert 'target_time = "2026-12-04 05:30:00"' in out

@@ -13,9 +13,11 @@ Then, in order (the module shares one cluster):
     reports the servers up behind each port; a wrong password and a REST client without a
     certificate are refused;
   - backups (examples/services has a pgBackRest repository node, backup-1): the stanza is created by
-    the repository's own unit, every node's health wait passes `pgbackrest check`, a restore to a
-    moment holds exactly the rows committed before it, archiving follows a switchover, retention
-    expires what it should, other certificates of the same CA are refused;
+    the repository's own unit, every node's health wait passes `pgbackrest check`; a new two-node
+    cluster made by the restore block (examples/services applied again with restore_target_time)
+    holds exactly the rows committed before the moment and archives under its own stanza; archiving
+    follows a switchover, retention expires what it should, other certificates of the same CA are
+    refused;
   - durability: a writer commits numbered rows through the load balancer while the leader is killed
     (SIGKILL of every process in its namespace), and separately cut off the network; writes resume
     on a new leader and every acknowledged row is on every node;
@@ -74,7 +76,7 @@ def rendered(tmp_path_factory, cli_config):
     (tls / "root.crt").write_text(root["cert"])
     (tls / "root.key").write_text(root["key"])
     os.chmod(tls / "root.key", 0o600)
-    return {"nodes": ws.output("nodes"), "tls": tls, "joining": ws.output("joining_etcd")}
+    return {"nodes": ws.output("nodes"), "tls": tls, "joining": ws.output("joining_etcd"), "workspace": ws}
 
 
 class MemorySampler:
@@ -190,22 +192,8 @@ def services(rendered, tmp_path_factory, report):
         for name, node in rendered["nodes"].items():
             cluster.add(name, node["ip"], node["user_data"], node["role"])
         sampler = MemorySampler(cluster)
-        # Every node provisions at once, as VMs booting together would: etcd-1's auth bootstrap
-        # waits for the other members, and Patroni waits for etcd.
-        failures = []
-
-        def provision(node):
-            try:
-                node.provision()
-            except Exception as error:  # noqa: BLE001 - reported below
-                failures.append(f"{node.name}: {error}")
-
-        threads = [threading.Thread(target=provision, args=(n,)) for n in cluster.nodes.values()]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not failures, "\n".join(failures)
+        # Every node provisions at once, as VMs booting together would.
+        cluster.provision(list(cluster.nodes.values()))
         svc = Services(cluster, rendered)
         svc.wait_ready(180, "a leader, two streaming replicas (one synchronous) and writes through the LB")
         report("tier A bring-up (7 nodes, first write through the LB)", f"{time.monotonic() - started:.1f} s")
@@ -616,7 +604,67 @@ def restored(node, name, target_args, table="pitr"):
         node.run(["rm", "-rf", data, f"{data}.log"], node.mounts)
 
 
-def test_a_restore_to_a_moment_holds_exactly_the_commits_up_to_it(services, repository, report):
+# The cluster examples/services makes from the services stanza when restore_target_time is set.
+RESTORED = ["pg-r1", "pg-r2"]
+
+
+def restore_new_cluster(services, rendered, moment):
+    """Applies examples/services again with restore_target_time = `moment`: the repository's new
+    configuration (the restored stanza, whose nodes may read the services stanza) reaches it as an
+    Update's live effect would (files, /etc/hosts, pgBackRest's server restarted), and the restored
+    cluster's two nodes provision at once, as new VMs would. Returns them."""
+    ws = rendered["workspace"]
+    ws.run("apply", "-auto-approve", "-input=false", "-var", f"password={PASSWORD}",
+           "-var", f"restore_target_time={moment}")
+    nodes = ws.output("nodes")
+    repo = services.cluster.nodes[REPOSITORY]
+    repo.reconfigure(nodes[REPOSITORY]["user_data"])
+    hosts = repo.run(["/usr/local/sbin/pgha-hosts"], repo.mounts)
+    assert hosts.returncode == 0, hosts.stdout + hosts.stderr
+    repo.restart_unit("pgbackrest")
+    added = [services.cluster.add(name, nodes[name]["ip"], nodes[name]["user_data"], "postgres") for name in RESTORED]
+    services.cluster.provision(added)
+    return added
+
+
+def restored_cluster_ready(services, nodes):
+    """The restored cluster's leader once it runs with its replica streaming, else None."""
+    for node in nodes:
+        try:
+            status, body = services.rest(node.ip, "/cluster")
+        except OSError:
+            continue
+        if status != 200 or not body:
+            continue
+        members = body["members"]
+        leader = next((m for m in members if m["role"] == "leader" and m["state"] == "running"), None)
+        replicas = [m for m in members if m["role"] != "leader" and m["state"] in ("running", "streaming")
+                    and isinstance(m.get("lag"), int)]
+        if len(members) == 2 and leader and len(replicas) == 1:
+            return services.cluster.nodes[leader["name"]], leader
+    return None
+
+
+def ids_in(host, ca, table):
+    conn = connect(host, PASSWORD, ca)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"SELECT id FROM {table}")
+            return {row[0] for row in cur.fetchall()}
+    finally:
+        conn.close()
+
+
+def archived_history_files(repo, stanza):
+    return sorted(p.name for p in (repo.root / "var/lib/pgbackrest/archive" / stanza).rglob("*.history*"))
+
+
+def test_a_new_cluster_restored_to_a_moment_holds_exactly_the_commits_up_to_it(services, rendered, repository,
+                                                                                 report):
+    """The restore block: a new cluster (two new nodes, scope "restored") bootstraps from the services
+    stanza through Patroni's custom bootstrap, holds exactly the rows committed up to the moment,
+    promotes onto a new timeline, takes its replica, and archives under its own stanza while the
+    source stanza gets nothing from it."""
     started = time.monotonic()
     full_backup(repository)
     report("tier A full backup (pgBackRest, small database)", f"{time.monotonic() - started:.1f} s")
@@ -628,15 +676,50 @@ def test_a_restore_to_a_moment_holds_exactly_the_commits_up_to_it(services, repo
     commit_rows(services, range(11, 21))
     # check switches to a new WAL segment and waits until the repository has it.
     check_archiving(services, repository)
+    source_history = archived_history_files(repository, STANZA)
+    source_timeline = cluster_timeline(services)
 
-    node = services.cluster.nodes["pg-3"]
-    moment = target.strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    moment = target.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     started = time.monotonic()
-    ids, timeline = restored(node, "moment", ["--type=time", f"--target={moment}", "--target-action=promote"])
-    report("tier A restore to a moment (pgBackRest, small database)", f"{time.monotonic() - started:.1f} s")
-    assert ids == set(range(1, 11)), f"restored to {moment}: {sorted(ids)}"
-    ids, _ = restored(node, "latest", ["--type=default"])
-    assert ids == set(range(1, 21)), sorted(ids)
+    nodes = restore_new_cluster(services, rendered, moment)
+    try:
+        found = {}
+
+        def ready():
+            found["leader"] = restored_cluster_ready(services, nodes)
+            return found["leader"] is not None
+        try:
+            wait_for(ready, 300, "the restored cluster: a leader and its streaming replica")
+        except AssertionError:
+            logs = [f"--- {n.name} patroni log:\n" + (services.cluster.base / f"{n.name}.patroni.log").read_text()[-4000:]
+                    for n in nodes if (services.cluster.base / f"{n.name}.patroni.log").exists()]
+            pytest.fail("the restored cluster did not come up\n" + "\n".join(logs))
+        report("tier A new cluster restored to a moment (2 nodes, leader and streaming replica)",
+               f"{time.monotonic() - started:.1f} s")
+        leader_node, leader = found["leader"]
+        assert ids_in(leader_node.ip, services.ca, "pitr") == set(range(1, 11)), f"restored to {moment}"
+        # Promoted onto a timeline of its own, after the source's.
+        assert leader["timeline"] == source_timeline + 1, (leader, source_timeline)
+        replica = next(n for n in nodes if n is not leader_node)
+        wait_for(lambda: query_one(replica.ip, PASSWORD, services.ca, "SELECT count(*) FROM pitr") == (10,), 60,
+                 "the restored replica holding the restored rows")
+
+        # The restored cluster's own stanza: created by the repository's unit, and archiving works.
+        created = repository.run_oneshot("pgha-stanza-create-restored.service")
+        assert created.returncode == 0, created.stdout + created.stderr
+        check = repository.run(["/usr/bin/pgbackrest", "--stanza=restored", "check"], repository.mounts,
+                               user="postgres", timeout=300)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert f"{source_timeline + 1:08X}.history" in " ".join(archived_history_files(repository, "restored"))
+        # Nothing of the new timeline reached the source stanza.
+        assert archived_history_files(repository, STANZA) == source_history
+
+        # Latest: every acknowledged row (a scratch restore on a source node, archiving off).
+        ids, _ = restored(services.cluster.nodes["pg-3"], "latest", ["--type=default"])
+        assert ids == set(range(1, 21)), sorted(ids)
+    finally:
+        for node in nodes:
+            services.cluster.remove(node.name)
 
     info = backup_info(services)
     assert info["status"]["code"] == 0, info
