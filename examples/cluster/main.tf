@@ -20,6 +20,8 @@ locals {
   postgres = { for i in range(1, var.postgres_count + 1) : "${local.prefix}postgres-${i}" => "${var.subnet_prefix}.${20 + i}" }
   lb_name  = "${local.prefix}lb-1"
   lb_ip    = "${var.subnet_prefix}.30"
+  # The backup repository, when asked for (var.backup_repository).
+  repository = var.backup_repository ? { "${local.prefix}backup-1" = "${var.subnet_prefix}.40" } : {}
   admins   = var.admin_addresses != null ? var.admin_addresses : ["${var.subnet_prefix}.1"]
   # The member that creates etcd's users and turns authentication on, while the cluster is new.
   etcd_bootstrapper = var.etcd_initializing ? "${local.prefix}etcd-1" : ""
@@ -69,6 +71,18 @@ resource "pgha_certificate" "postgres" {
   common_name        = each.key
   dns_names          = [each.key, "localhost"]
   ip_addresses       = [each.value, local.lb_ip, "127.0.0.1"]
+  allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
+# The repository's identity both ways: the nodes verify its name, and it backs them up as a client.
+resource "pgha_certificate" "repository" {
+  for_each = local.repository
+
+  common_name        = "backup-repository"
+  dns_names          = [each.key]
+  ip_addresses       = [each.value]
   allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
   ca_cert_pem        = pgha_certificate.ca.cert_pem
   ca_private_key_pem = pgha_certificate.ca.private_key_pem
@@ -233,6 +247,17 @@ resource "pgha_postgres_node" "postgres" {
     client_key  = pgha_certificate.patroni_etcd_client.private_key_pem
   }
 
+  # WAL archiving to the repository, when there is one; a rebuilt replica restores from it.
+  dynamic "backup" {
+    for_each = local.repository
+    content {
+      repository_name    = backup.key
+      repository_address = backup.value
+      repository_cn      = "backup-repository"
+      stanza             = "main"
+    }
+  }
+
   patroni {
     scope        = "${local.prefix}pgha"
     cluster_size = length(local.postgres)
@@ -303,4 +328,74 @@ resource "pgha_haproxy_lb" "lb" {
     # HAProxy's Prometheus endpoint: http://<lb address>:8405/metrics
     metrics_port = 8405
   }
+}
+
+# --- backups --------------------------------------------------------------
+
+resource "pgha_backup_repository" "backups" {
+  for_each = local.repository
+
+  name                   = each.key
+  domain_type            = var.domain_type
+  vcpus                  = var.vcpus
+  memory                 = var.memory
+  volume_id              = var.os_volume_ids[each.key]
+  cloud_init_volume_pool = var.pool
+  ssh_admin_public_key   = var.ssh_admin_public_key
+  install_dependencies   = var.install_dependencies
+  running                = var.running
+  shutdown_timeout       = var.shutdown_timeout
+  wait_for_healthy       = var.wait_for_healthy
+
+  timeouts {
+    create = var.create_timeout
+  }
+  kernel      = var.kernel
+  initrd      = var.initrd
+  cmdline     = var.cmdline
+  console_log = var.console_log_dir == null ? null : "${var.console_log_dir}/${each.key}.log"
+
+  chrony {
+    enabled  = length(var.ntp_servers) > 0
+    servers  = [for server in var.ntp_servers : { url = server, options = ["iburst"] }]
+    makestep = { threshold = 1, limit = 3 }
+  }
+
+  dynamic "network_interface" {
+    for_each = local.use_macvtap ? [] : [each.value]
+    content {
+      network_name  = var.network
+      ip            = network_interface.value
+      prefix_length = 24
+    }
+  }
+  dynamic "macvtap_interface" {
+    for_each = local.use_macvtap ? [each.value] : []
+    content {
+      interface     = var.macvtap_interface
+      ip            = macvtap_interface.value
+      prefix_length = 24
+    }
+  }
+
+  repository {
+    ca_cert     = pgha_certificate.ca.cert_pem
+    server_cert = pgha_certificate.repository[each.key].chain_pem
+    server_key  = pgha_certificate.repository[each.key].private_key_pem
+    stanza {
+      name           = "main"
+      postgres_nodes = [for name, ip in local.postgres : { name = name, ip = ip }]
+      client_cns     = keys(local.postgres)
+    }
+  }
+}
+
+# What the repository can restore, read on its VM at every plan.
+data "pgha_backup_info" "main" {
+  for_each = pgha_backup_repository.backups
+
+  repository = each.value.name
+  stanza     = "main"
+  # Read once the nodes are healthy: their health wait passes pgBackRest's check, so the stanza exists.
+  depends_on = [pgha_postgres_node.postgres]
 }

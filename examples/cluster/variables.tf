@@ -177,3 +177,9 @@ variable "admin_addresses" {
   type        = list(string)
   default     = null
 }
+
+variable "backup_repository" {
+  description = "Adds a pgBackRest repository VM (<prefix>backup-1, address .40): the nodes archive their WAL to it under the stanza \"main\", it takes scheduled backups, and the output backups lists them (pgha_backup_info)."
+  type        = bool
+  default     = false
+}

@@ -115,12 +115,7 @@ absl::StatusOr<StanzaInfo> ReadInfo(agent::GuestAgent& agent, const std::string&
                                                outcome->truncated ? " (its output was cut short)" : "", ": ",
                                                outcome->err.empty() ? outcome->out : outcome->err));
   }
-  auto info = ParseInfo(outcome->out, stanza);
-  if (!info.ok()) return info.status();
-  if (info->status_code == kMissingStanzaPath) {
-    return absl::NotFoundError(pgha::StrCat("the repository holds no stanza named ", stanza));
-  }
-  return info;
+  return ParseInfo(outcome->out, stanza);
 }
 
 }  // namespace pgha::backup

@@ -38,7 +38,8 @@ inline constexpr int kMissingStanzaPath = 1;
 // Parses `pgbackrest --stanza=<stanza> --output=json info`: the one stanza it reports.
 absl::StatusOr<StanzaInfo> ParseInfo(std::string_view json, const std::string& stanza);
 
-// Runs it on the repository host. NotFound names a stanza the repository does not hold.
+// Runs it on the repository host. A stanza the repository does not hold is a report with
+// status_code kMissingStanzaPath, for the caller to judge.
 absl::StatusOr<StanzaInfo> ReadInfo(agent::GuestAgent& agent, const std::string& stanza);
 
 // An epoch as RFC 3339 in UTC ("2026-12-04T05:30:00Z").

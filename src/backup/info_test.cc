@@ -59,15 +59,16 @@ TEST(BackupInfo, AStanzaTheRepositoryDoesNotHoldAndReportsThatAreNotInfo) {
 }
 
 // Through Debian's qemu-ga on this machine, as on the repository VM: pgBackRest runs as postgres,
-// and a stanza the repository does not hold is NotFound, not an empty report.
+// and a stanza the repository does not hold says so in its status.
 using ReadInfoOnThisMachine = pgha::testing::RealAgentTest;
 
-TEST_F(ReadInfoOnThisMachine, AStanzaThatIsNotThereIsNotFound) {
+TEST_F(ReadInfoOnThisMachine, AStanzaThatIsNotThereIsReportedMissing) {
   agent::GuestAgent agent(*channel_);
   auto info = ReadInfo(agent, "pgha-unit-test-none");
-  ASSERT_FALSE(info.ok());
-  EXPECT_TRUE(absl::IsNotFound(info.status())) << info.status();
-  EXPECT_NE(info.status().message().find("no stanza named pgha-unit-test-none"), std::string::npos);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->status_code, kMissingStanzaPath);
+  EXPECT_EQ(info->status, "missing stanza path");
+  EXPECT_TRUE(info->backups.empty());
 }
 
 }  // namespace

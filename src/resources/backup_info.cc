@@ -1,6 +1,5 @@
 #include "resources/backup_info.h"
 
-#include "absl/strings/match.h"
 #include "agent/agent.h"
 #include "agent/libvirt_channel.h"
 #include "backup/info.h"
@@ -26,15 +25,18 @@ Value BackupInfo::Read(const Context& ctx, const Value& config, Diagnostics& dia
   agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
   auto info = backup::ReadInfo(agent, stanza);
   if (!info.ok()) {
-    const bool missing = absl::IsNotFound(info.status()) && absl::StrContains(info.status().message(), "holds no stanza");
-    diags.AddError(missing ? "Unknown stanza" : "Cannot read the backup repository",
-                   missing ? pgha::StrCat("The repository ", name, " holds no stanza named \"", stanza,
-                                          "\": its `stanza` blocks name the ones it holds, and a stanza exists once "
-                                          "its cluster's leader has answered the repository.")
-                           : pgha::StrCat("pgBackRest's info from ", name, " (its guest agent, ", channel.Describe(),
-                                          "): ", info.status().message()),
-                   Path::Of(missing ? "stanza" : "repository"));
+    diags.AddError("Cannot read the backup repository",
+                   pgha::StrCat("pgBackRest's info from ", channel.Describe(), ": ", info.status().message()),
+                   Path::Of("repository"));
     return Value::Null(schema().type);
+  }
+  if (info->status_code == backup::kMissingStanzaPath) {
+    // Not an error: a stanza is created once its cluster has a leader, which may be later.
+    diags.AddWarning("No such stanza yet",
+                     pgha::StrCat("The repository ", name, " holds no stanza named \"", stanza,
+                                  "\" (pgBackRest: ", info->status, "). Its `stanza` blocks name the ones it "
+                                  "will hold; each is created once its cluster's leader answers."),
+                     Path::Of("stanza"));
   }
   const value::Type& backup_type = schema().type.attributes().at("backups").element();
   std::vector<Value> backups;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/strings/match.h"
 #include "agent/agent.h"
 #include "agent/libvirt_channel.h"
 #include "backup/info.h"
@@ -278,13 +277,13 @@ class Postgres final : public Role {
     agent::LibvirtChannel channel(uri, "", repository);
     agent::GuestAgent agent(channel, cancelled);
     auto info = backup::ReadInfo(agent, target.stanza);
-    if (info.ok()) {
-      CheckRestoreTarget(*info, target, repository, now, diags);
-    } else if (absl::IsNotFound(info.status()) && absl::StrContains(info.status().message(), "holds no stanza")) {
+    if (info.ok() && info->status_code == backup::kMissingStanzaPath) {
       diags.AddError("Unknown stanza",
-                     pgha::StrCat("The repository ", repository, " holds no stanza named \"", target.stanza,
-                                  "\" to restore from."),
+                     pgha::StrCat("Nothing was created: the repository ", repository, " holds no stanza named \"",
+                                  target.stanza, "\" to restore from."),
                      Path::Of("restore").Attr("stanza"));
+    } else if (info.ok()) {
+      CheckRestoreTarget(*info, target, repository, now, diags);
     } else if (absl::IsNotFound(info.status())) {
       diags.AddWarning("The restore target was not checked",
                        pgha::StrCat("No VM named ", repository, " on ", uri, " (", info.status().message(),

@@ -146,6 +146,10 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
   if (!rules.ok()) return rules.status();
   auto wait_auth = cloudinit::EmbeddedTemplate("patroni/wait-etcd-auth.py");
   if (!wait_auth.ok()) return wait_auth.status();
+  auto launcher = cloudinit::EmbeddedTemplate("patroni/pgha-patroni");
+  if (!launcher.ok()) return launcher.status();
+  auto dropin = cloudinit::EmbeddedTemplate("patroni/pgha.conf");
+  if (!dropin.ok()) return dropin.status();
 
   RolePieces out;
   out.data_path = data_path;
@@ -164,6 +168,8 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
       {"/etc/patroni/config.yml", *config, "root:postgres", "0640", true},
       {"/usr/local/sbin/pgha-patroni-prepare", std::string(*prepare), "root:root", "0755", false},
       {"/etc/udev/rules.d/60-pgha-watchdog.rules", std::string(*rules), "root:root", "0644", false},
+      {std::string(kPatroniLauncher), std::string(*launcher), "root:root", "0755", false},
+      {std::string(kPatroniDropIn), std::string(*dropin), "root:root", "0644", false},
   };
   if (etcd_cert) {
     out.files.push_back({"/etc/patroni/tls/etcd-client.crt", n.etcd_client_cert, pg, "0644", true});
@@ -191,6 +197,7 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
     if (!pieces.ok()) return pieces.status();
     out.Append(*pieces);
   }
+  out.runcmd.push_back({"systemctl", "daemon-reload"});  // the drop-in that starts the launcher
   out.runcmd.push_back({"systemctl", "enable", "patroni"});
   out.runcmd.push_back({"systemctl", "restart", "patroni"});
   return out;

@@ -16,6 +16,11 @@
 
 namespace pgha::roles {
 
+// Patroni starts through pgha's launcher (it guards Patroni 3.0.2's leader-key renewal), named in a
+// drop-in of patroni.service.
+inline constexpr char kPatroniLauncher[] = "/usr/local/sbin/pgha-patroni";
+inline constexpr char kPatroniDropIn[] = "/etc/systemd/system/patroni.service.d/pgha.conf";
+
 enum class ReplicationMode { kSynchronousStrict, kSynchronous, kAsynchronous };
 
 struct PatroniNode {

@@ -1,5 +1,6 @@
 #include "roles/pieces.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "base/strings.h"
@@ -150,6 +151,14 @@ LiveEffect PatroniLiveEffect(const std::vector<std::string>& changed) {
   // re-reads its TLS files and pg_hba) and its REST API's certificate.
   // Parameters that need a restart show as pending_restart instead.
   if (AnyUnder(changed, "/etc/patroni/")) AddOnce(e, {"/bin/systemctl", "reload", "patroni"});
+  // A new launcher (a pgha upgrade) takes a restart, which stops PostgreSQL: a leader's turn comes
+  // after a switchover.
+  if (std::find(changed.begin(), changed.end(), "/usr/local/sbin/pgha-patroni") != changed.end() ||
+      AnyUnder(changed, "/etc/systemd/system/patroni.service.d/")) {
+    AddOnce(e, {"/bin/systemctl", "daemon-reload"});
+    AddOnce(e, {"/bin/systemctl", "restart", "patroni"});
+    e.disruptive = true;
+  }
   // pgBackRest's server reads its configuration and certificate at start (archive_command runs
   // read theirs anew each time); a restart interrupts no archiving: PostgreSQL retries a push.
   if (AnyUnder(changed, "/etc/pgbackrest/")) AddOnce(e, {"/bin/systemctl", "restart", "pgbackrest"});

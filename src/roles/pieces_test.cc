@@ -41,6 +41,19 @@ TEST(LiveEffect, PatroniAndHaproxyReloadWithoutDowntime) {
   EXPECT_TRUE(HaproxyLiveEffect({"/etc/etcd/pgha.yml"}).commands.empty());
 }
 
+// A new launcher or drop-in (a pgha upgrade) restarts Patroni, which stops PostgreSQL: the rolling
+// path switches a leader over first. The prepare script beside it is read only at first boot.
+TEST(LiveEffect, ANewPatroniLauncherRestartsPatroniOneMemberAtATime) {
+  const LiveEffect launcher = PatroniLiveEffect({"/usr/local/sbin/pgha-patroni"});
+  EXPECT_TRUE(launcher.disruptive);
+  EXPECT_EQ(launcher.commands, (std::vector<std::vector<std::string>>{{"/bin/systemctl", "daemon-reload"},
+                                                                      {"/bin/systemctl", "restart", "patroni"}}));
+  EXPECT_TRUE(PatroniLiveEffect({"/etc/systemd/system/patroni.service.d/pgha.conf"}).disruptive);
+  const LiveEffect prepare = PatroniLiveEffect({"/usr/local/sbin/pgha-patroni-prepare"});
+  EXPECT_FALSE(prepare.disruptive);
+  EXPECT_TRUE(prepare.commands.empty());
+}
+
 TEST(LiveEffect, PgbackrestServersRestartForTheirFilesAndSchedulesForTheirTimers) {
   // A node's pgBackRest server reads its own copy of the certificate at start.
   const LiveEffect node = PatroniLiveEffect({"/etc/patroni/tls/server.crt", "/etc/pgbackrest/tls/node.crt"});

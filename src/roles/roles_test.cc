@@ -48,6 +48,19 @@ TEST(PatroniRole, DefaultsAreSynchronousStrictAndVerified) {
   EXPECT_NE(std::find(hba.begin(), hba.end(), "hostssl replication replicator 10.0.0.0/24 scram-sha-256"), hba.end());
   for (const auto& line : hba) EXPECT_EQ(line.find("trust"), std::string::npos) << line;
   EXPECT_EQ(Find(*out, "/etc/patroni/tls/server.key")->permissions, "0600");
+  // Patroni starts through pgha's launcher (the leader-key guard), named by a drop-in that clears
+  // the package's ExecStart; systemd reads the drop-in before the first start.
+  const auto* dropin = Find(*out, kPatroniDropIn);
+  ASSERT_NE(dropin, nullptr);
+  EXPECT_NE(dropin->content.find("ExecStart=\nExecStart=/usr/bin/python3 /usr/local/sbin/pgha-patroni /etc/patroni/config.yml\n"),
+            std::string::npos) << dropin->content;
+  ASSERT_NE(Find(*out, kPatroniLauncher), nullptr);
+  EXPECT_EQ(Find(*out, kPatroniLauncher)->permissions, "0755");
+  const auto at = [&](const std::vector<std::string>& argv) {
+    return std::find(out->runcmd.begin(), out->runcmd.end(), argv) - out->runcmd.begin();
+  };
+  EXPECT_LT(at({"systemctl", "daemon-reload"}), at({"systemctl", "restart", "patroni"}));
+  EXPECT_LT(at({"systemctl", "restart", "patroni"}), static_cast<long>(out->runcmd.size()));
 }
 
 TEST(PatroniRole, MemberAddressesAloneMaySendTheClusterLogins) {

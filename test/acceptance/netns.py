@@ -41,7 +41,8 @@ DEBIAN_UNITS = {
     "etcd": Unit(("/usr/bin/etcd",), user="etcd",
                  env=("ETCD_NAME=%H", "ETCD_DATA_DIR=/var/lib/etcd/default"),
                  dropin_dir="/etc/systemd/system/etcd.service.d"),
-    "patroni": Unit(("/usr/bin/python3", "/usr/bin/patroni", "/etc/patroni/config.yml"), user="postgres"),
+    "patroni": Unit(("/usr/bin/python3", "/usr/bin/patroni", "/etc/patroni/config.yml"), user="postgres",
+                    dropin_dir="/etc/systemd/system/patroni.service.d"),
     "haproxy": Unit(("/usr/sbin/haproxy", "-Ws", "-f", "/etc/haproxy/haproxy.cfg")),
     "pgbackrest": Unit(("/usr/bin/pgbackrest", "server"), user="postgres"),
 }
@@ -139,14 +140,19 @@ class Node:
     def start_unit(self, name):
         unit = DEBIAN_UNITS[name]
         env = [e.replace("%H", self.name) for e in unit.env]
+        argv = list(unit.argv)
         if unit.dropin_dir:
-            # Later Environment= lines win, as in systemd: the drop-ins pgha renders come last.
+            # Later Environment= lines win, as in systemd: the drop-ins pgha renders come last. An
+            # empty ExecStart= clears the package's command; the next one replaces it.
             for dropin in sorted((self.root / unit.dropin_dir.lstrip("/")).glob("*.conf")):
                 for line in dropin.read_text().splitlines():
                     if line.startswith("Environment="):
                         env.extend(shlex.split(line[len("Environment="):]))
+                    elif line.startswith("ExecStart="):
+                        argv = shlex.split(line[len("ExecStart="):])
         base = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"HOME={HOMES[unit.user]}", "LANG=C.UTF-8"]
-        argv = ["env", "-i", *base, *env, *unit.argv]
+        assert argv, f"{self.name}: the drop-ins of {name} clear ExecStart and set none"
+        argv = ["env", "-i", *base, *env, *argv]
         proc = self.start(argv, self.mounts, user=None if unit.user == "root" else unit.user, log=name)
         self.units[name] = proc
         return proc

@@ -891,6 +891,27 @@ def switchover(node, wait=60):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def test_a_stale_leader_cannot_take_the_leader_key_back(services):
+    """Patroni 3.0.2 renews its leader key with an unconditional put: a leader back from a partition
+    with a stale view overwrites a newer leader's key (the lost-writes defect seen here, patroni#2689).
+    Against the real etcd, in scratch scopes: the shipped renewal does overwrite it, and the
+    renewal pgha's launcher installs refuses (Patroni then demotes) yet still renews a key that is
+    its own; and the cluster's Patroni runs through that launcher."""
+    node = services.cluster.nodes["pg-1"]
+    script = Path(__file__).with_name("stale_leader.py")
+    out = node.run(["/usr/bin/python3", "-", "/etc/patroni/config.yml", "/usr/local/sbin/pgha-patroni"],
+                   node.mounts, user="postgres", input=script.read_text(), timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    # The defect, in Debian's code: the stale member now holds the newer leader's key.
+    assert report["shipped"][1] == "stale", report
+    assert report["guard_installed"], report
+    assert report["guarded"] == [False, "other"], report
+    assert report["guarded_own_key"] == [True, "stale"], report
+    log = services.cluster.base / "pg-1.patroni.log"
+    assert "leader-key renewal is a compare-and-put" in log.read_text(), "Patroni did not start through the launcher"
+
+
 def test_a_planned_switchover_hands_the_leader_to_the_sync_standby_in_seconds(services, durability_table, report):
     services.wait_ready(240, "a healthy cluster before the switchover")
     members = services.members()

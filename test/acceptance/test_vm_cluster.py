@@ -17,7 +17,10 @@ would, through the load balancer VM with sslmode=verify-full:
     learner and is promoted; etcd keeps its quorum throughout, Patroni keeps its leader, no row lost;
   - (three or full size, or PGHA_VM_DAY2=1) one apply rolls a restart-requiring parameter, another a new memory size,
     through every PostgreSQL node: at most one node down at any sample, the leader last after a
-    switchover, no acknowledged row lost; `running = false` on the leader hands over first.
+    switchover, no acknowledged row lost; `running = false` on the leader hands over first;
+  - (PGHA_VM_BACKUP=1) with the example's pgBackRest repository VM: the apply waits for pgBackRest's
+    check on every node, a full backup runs through the repository's unit, and pgha_backup_info
+    (read through the repository VM's guest agent) lists it.
 `terraform destroy` must leave no domain and no seed behind.
 
 Size: PGHA_VM_CLUSTER=small (default, in CI: 1 etcd member, 2 PostgreSQL nodes, 1 load balancer),
@@ -47,6 +50,8 @@ SIZES = {"small": (1, 2), "three": (1, 3), "etcd": (3, 2), "full": (3, 3)}
 SIZE = os.environ.get("PGHA_VM_CLUSTER", "small")
 ETCD_COUNT, POSTGRES_COUNT = SIZES[SIZE]
 DAY2 = SIZE in ("three", "full") or os.environ.get("PGHA_VM_DAY2") == "1"
+# (on command) the example's pgBackRest repository VM: a full backup, and pgha_backup_info lists it.
+BACKUP = os.environ.get("PGHA_VM_BACKUP") == "1"
 PREFIX = "pgha-vm-"
 NETWORK = "pgha-vm-net"
 SUBNET = "10.217.0"
@@ -63,7 +68,7 @@ BOOT_TIMEOUT = 900 if SIZE == "small" else 1500
 BROKEN = f"{PREFIX}postgres-broken"  # the day-2 scenario's node that can never become healthy
 NAMES = ([f"{PREFIX}etcd-{i}" for i in range(1, ETCD_COUNT + 1)]
          + [f"{PREFIX}postgres-{i}" for i in range(1, POSTGRES_COUNT + 1)] + [f"{PREFIX}lb-1"]
-         + ([BROKEN] if DAY2 else []))
+         + ([BROKEN] if DAY2 else []) + ([f"{PREFIX}backup-1"] if BACKUP else []))
 POSTGRES = {f"{PREFIX}postgres-{i}": f"{SUBNET}.{20 + i}" for i in range(1, POSTGRES_COUNT + 1)}
 ETCD = {f"{PREFIX}etcd-{i}": f"{SUBNET}.{10 + i}" for i in range(1, ETCD_COUNT + 1)}
 
@@ -241,6 +246,41 @@ def largest_gap(writer, since):
     return max((b - a for a, b in zip(times, times[1:])), default=0.0)
 
 
+def guest_run(name, argv, timeout=600):
+    """argv in the guest through its QEMU agent, as pgha runs commands there: (exit code, output)."""
+    command = {"execute": "guest-exec", "arguments": {"path": argv[0], "arg": argv[1:], "capture-output": True}}
+    pid = json.loads(virsh("qemu-agent-command", name, json.dumps(command)).stdout)["return"]["pid"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = virsh("qemu-agent-command", name, json.dumps({"execute": "guest-exec-status", "arguments": {"pid": pid}}),
+                       check=False)
+        reply = json.loads(status.stdout or "{}").get("return", {})
+        if reply.get("exited"):
+            said = b"".join(base64.b64decode(reply.get(k, "")) for k in ("out-data", "err-data"))
+            return reply.get("exitcode"), said.decode(errors="replace")
+        time.sleep(1)
+    raise AssertionError(f"{argv} in {name} did not finish within {timeout} s")
+
+
+def backup_smoke(ws, report):
+    """(PGHA_VM_BACKUP=1) The repository VM of the example: the apply returned once every node's
+    health wait passed pgBackRest's check (so the stanza exists, with no backup yet, as
+    pgha_backup_info read it after the nodes); a full backup through the repository's own unit; the
+    next apply reads it back."""
+    repository = f"{PREFIX}backup-1"
+    before = ws.output("backups")[repository]
+    assert before["status"] == "no valid backups" and before["backups"] == [], before
+    started = time.monotonic()
+    code, said = guest_run(repository, ["/bin/systemctl", "start", "pgha-backup-main-full.service"], timeout=1800)
+    assert code == 0, said
+    report("tier B full backup (pgBackRest through the repository's unit, TCG)", f"{time.monotonic() - started:.0f} s")
+    ws.run("apply", "-auto-approve", "-input=false")
+    after = ws.output("backups")[repository]
+    report("tier B pgha_backup_info after the backup", json.dumps(after))
+    assert after["status"] == "ok" and [b["type"] for b in after["backups"]] == ["full"], after
+    assert after["earliest_restorable_time"] == after["backups"][0]["stop_time"], after
+
+
 def healthy(ca):
     """The primary's address once it streams to every replica (one synchronous), every node answers and
     the application user reaches it through the load balancer."""
@@ -267,6 +307,7 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
         "console_log_dir": str(console_dir), "os_volume_ids": os_volumes, "ntp_servers": [ntp_server],
         "etcd_patroni_password": "vm-etcd-pw", "etcd_root_password": "vm-etcd-root-pw", "postgres_superuser_password": PASSWORD,
         "postgres_replicator_password": "vm-repl-pw", "postgres_rewind_password": "vm-rewind-pw",
+        "backup_repository": BACKUP,
     }))
     memory = QemuMemory()
     applied = False
@@ -322,6 +363,8 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
             assert abs(skew) < 5, f"{name}'s clock is {skew:+.1f} s off the host's"
 
         create_table(LB, APP_PASSWORD, ca, user=APP_USER)
+        if BACKUP:
+            backup_smoke(ws, report)
 
         # 1-2. (every size but etcd, whose run is for membership) a live certificate rotation, then
         # the PostgreSQL leader's VM replaced.
