@@ -338,7 +338,7 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
         for refresh in range(1, 4):
             refreshed = ws.run("apply", "-refresh-only", "-auto-approve", "-input=false")
             roles = {r["type"]: [i["attributes"] for i in r["instances"]] for r in ws.state()["resources"]
-                     if r["type"].startswith("pgha_") and r["type"] != "pgha_certificate"}
+                     if r["mode"] == "managed" and r["type"].startswith("pgha_") and r["type"] != "pgha_certificate"}
             unhealthy = [a["name"] for attrs in roles.values() for a in attrs if not a["healthy"]]
             if not unhealthy:
                 break
@@ -368,7 +368,8 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
 
         # 1-2. (every size but etcd, whose run is for membership) a live certificate rotation, then
         # the PostgreSQL leader's VM replaced.
-        if SIZE != "etcd":
+        # (The backup smoke stops after its own checks: the small run in CI covers these.)
+        if SIZE != "etcd" and not BACKUP:
             rotate_certificates_live(ws, ca, tmp_path, report)
             replace_postgres_leader(ws, ca, report)
         # 3. (etcd or full size) etcd membership through terraform apply: the etcd leader's VM replaced.
