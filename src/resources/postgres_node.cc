@@ -188,11 +188,11 @@ class Postgres final : public Role {
                      at.Attr("target_lsn"));
     }
     const Value& set = restore.GetAttr("backup_set");
-    if (set.IsKnown() && !set.IsNull()) {
-      roles::NodeRestore probe{"x", "", "", true, set.AsString()};
-      if (auto command = roles::RestoreBootstrapCommand(probe); !command.ok()) {
-        diags.AddError("Invalid backup set", std::string(command.status().message()), at.Attr("backup_set"));
-      }
+    if (set.IsKnown() && !set.IsNull() && !roles::IsBackupLabel(set.AsString())) {
+      diags.AddError("Invalid backup set",
+                     pgha::StrCat("\"", set.AsString(), "\" is not a backup label, e.g. 20261204-053000F (as "
+                                  "pgha_backup_info lists them)."),
+                     at.Attr("backup_set"));
     }
   }
 

@@ -132,13 +132,11 @@ bool IsWalLocation(const std::string& value) {
   return std::regex_match(value, kForm);
 }
 
-namespace {
 bool IsBackupLabel(const std::string& value) {
   // A full backup's label, or a differential's or incremental's (its full backup's, then its own).
   static const std::regex kForm(R"(^\d{8}-\d{6}F(_\d{8}-\d{6}[DI])?$)");
   return std::regex_match(value, kForm);
 }
-}  // namespace
 
 absl::StatusOr<std::string> RestoreBootstrapCommand(const NodeRestore& r) {
   if (auto st = CheckToken("restore stanza", r.stanza); !st.ok()) return st;

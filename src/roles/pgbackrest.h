@@ -72,6 +72,8 @@ absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& backup,
 absl::StatusOr<std::string> PgbackrestTime(const std::string& rfc3339);
 // Whether `value` is a WAL location as PostgreSQL prints it (hex/hex).
 bool IsWalLocation(const std::string& value);
+// Whether `value` is a pgBackRest backup label (20261204-053000F, or a diff's/incr's F_..D/I form).
+bool IsBackupLabel(const std::string& value);
 // The command Patroni's custom bootstrap runs: restore the source to the target and promote there.
 absl::StatusOr<std::string> RestoreBootstrapCommand(const NodeRestore& restore);
 
