@@ -5,6 +5,7 @@ keys are never touched. Prints one JSON report.
 
 argv: the node's Patroni config path, the launcher's path.
 """
+import base64
 import importlib.machinery
 import importlib.util
 import json
@@ -26,8 +27,11 @@ def dcs(scope, name):
 
 
 def leader_name(member):
-    cluster = member.get_cluster(force=True)
-    return cluster.leader.name if cluster and cluster.leader else None
+    """Who holds the leader key, read from etcd itself: linearizable (Patroni's own reads are
+    serializable and may come from its watch cache, which can lag the write just made)."""
+    reply = member._client.call_rpc("/kv/range", etcd3.build_range_request(member.leader_path))
+    kvs = reply.get("kvs") or []
+    return base64.b64decode(kvs[0]["value"]).decode() if kvs else None
 
 
 def case(scope, renew):
