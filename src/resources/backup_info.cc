@@ -63,7 +63,6 @@ Value BackupInfo::Read(const Context& ctx, const Value& config, Diagnostics& dia
                          Value::String(any ? backup::Rfc3339(info->backups.back().stop_epoch) : ""));
   state = state.WithAttr("wal_min", Value::String(info->wal_min));
   state = state.WithAttr("wal_max", Value::String(info->wal_max));
-  if (schema().type.attributes().contains("id")) state = state.WithAttr("id", Value::String(name + "/" + stanza));
   return state;
 }
 

@@ -176,7 +176,7 @@ class Postgres final : public Role {
     }
     const Value& time = restore.GetAttr("target_time");
     if (time.IsKnown() && !time.IsNull()) {
-      if (auto moment = roles::PgbackrestTime(time.AsString()); !moment.ok()) {
+      if (auto moment = roles::ParseMoment(time.AsString()); !moment.ok()) {
         diags.AddError("Invalid restore target time", std::string(moment.status().message()), at.Attr("target_time"));
       }
     }

@@ -1,35 +1,13 @@
 #include "resources/restore_check.h"
 
 #include <algorithm>
-#include <optional>
 
 #include "absl/strings/str_join.h"
 #include "base/strings.h"
 
 namespace pgha::resources {
-namespace {
 
 using value::Path;
-
-// Whole seconds since 1970 of a moment the schema accepted (RFC 3339 with a zone).
-std::optional<int64_t> EpochOf(const std::string& rfc3339) {
-  auto normal = roles::PgbackrestTime(rfc3339);  // "YYYY-MM-DD HH:MM:SS[.f]+HH:MM"
-  if (!normal.ok()) return std::nullopt;
-  const std::string& t = *normal;
-  std::tm tm{};
-  tm.tm_year = std::stoi(t.substr(0, 4)) - 1900;
-  tm.tm_mon = std::stoi(t.substr(5, 2)) - 1;
-  tm.tm_mday = std::stoi(t.substr(8, 2));
-  tm.tm_hour = std::stoi(t.substr(11, 2));
-  tm.tm_min = std::stoi(t.substr(14, 2));
-  tm.tm_sec = std::stoi(t.substr(17, 2));
-  const std::string zone = t.substr(t.size() - 6);  // "+HH:MM"
-  const int64_t offset = (std::stoi(zone.substr(1, 2)) * 3600 + std::stoi(zone.substr(4, 2)) * 60) *
-                         (zone[0] == '-' ? -1 : 1);
-  return static_cast<int64_t>(timegm(&tm)) - offset;
-}
-
-}  // namespace
 
 void CheckRestoreTarget(const backup::StanzaInfo& source, const roles::NodeRestore& restore,
                         const std::string& repository, std::time_t now, value::Diagnostics& diags) {
@@ -59,16 +37,17 @@ void CheckRestoreTarget(const backup::StanzaInfo& source, const roles::NodeResto
     base = &*it;
   }
   if (!restore.target_time.empty()) {
-    const auto target = EpochOf(restore.target_time);
-    if (!target) return;  // the schema's check has said why
-    if (*target < base->stop_epoch) {
+    const auto moment = roles::ParseMoment(restore.target_time);
+    if (!moment.ok()) return;  // the plan-time check has said why
+    const int64_t target = moment->epoch;
+    if (target < base->stop_epoch) {
       diags.AddError("The restore target is before the first restorable moment",
                      pgha::StrCat(restore.target_time, " is before ", backup::Rfc3339(base->stop_epoch), ", when ",
                                   restore.backup_set.empty() ? "the oldest backup of \"" : "the backup set of \"",
                                   restore.stanza, "\" (", base->label, ") ended: no backup in ", repository,
                                   " reaches it."),
                      at.Attr("target_time"));
-    } else if (*target > static_cast<int64_t>(now)) {
+    } else if (target > static_cast<int64_t>(now)) {
       diags.AddError("The restore target is in the future",
                      pgha::StrCat(restore.target_time, " has not happened yet (it is ", backup::Rfc3339(now),
                                   "): PostgreSQL would end recovery before reaching it and refuse to start."),

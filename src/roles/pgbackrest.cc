@@ -1,6 +1,7 @@
 #include "roles/pgbackrest.h"
 
 #include <algorithm>
+#include <ctime>
 #include <map>
 #include <regex>
 
@@ -93,7 +94,7 @@ bool IsCalendarExpression(const std::string& value) {
   return true;
 }
 
-absl::StatusOr<std::string> PgbackrestTime(const std::string& rfc3339) {
+absl::StatusOr<Moment> ParseMoment(const std::string& rfc3339) {
   // Date, 'T' or a space, time, up to 6 fractional digits (PostgreSQL keeps microseconds), zone.
   static const std::regex kForm(
       R"(^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([Zz]|([+-])(\d{2}):?(\d{2})?)?$)");
@@ -115,6 +116,7 @@ absl::StatusOr<std::string> PgbackrestTime(const std::string& rfc3339) {
     return absl::InvalidArgumentError(pgha::StrCat("\"", rfc3339, "\" is not a valid date and time"));
   }
   std::string zone = "+00:00";
+  int64_t offset_seconds = 0;
   if (m[9].matched) {
     const int zone_hours = std::stoi(m[10]);
     const int zone_minutes = m[11].matched ? std::stoi(m[11]) : 0;
@@ -122,9 +124,18 @@ absl::StatusOr<std::string> PgbackrestTime(const std::string& rfc3339) {
       return absl::InvalidArgumentError(pgha::StrCat("\"", rfc3339, "\" has a time zone offset beyond +-14:00"));
     }
     zone = pgha::StrCat(m[9].str(), m[10].str(), ":", m[11].matched ? m[11].str() : "00");
+    offset_seconds = (zone_hours * 3600 + zone_minutes * 60) * (m[9].str() == "-" ? -1 : 1);
   }
-  return pgha::StrCat(m[1].str(), "-", m[2].str(), "-", m[3].str(), " ", m[4].str(), ":", m[5].str(), ":",
-                      m[6].str(), m[7].matched ? m[7].str() : "", zone);
+  std::tm fields{};
+  fields.tm_year = year - 1900;
+  fields.tm_mon = month - 1;
+  fields.tm_mday = day;
+  fields.tm_hour = hour;
+  fields.tm_min = minute;
+  fields.tm_sec = second;
+  return Moment{pgha::StrCat(m[1].str(), "-", m[2].str(), "-", m[3].str(), " ", m[4].str(), ":", m[5].str(), ":",
+                             m[6].str(), m[7].matched ? m[7].str() : "", zone),
+                static_cast<int64_t>(timegm(&fields)) - offset_seconds};
 }
 
 bool IsWalLocation(const std::string& value) {
@@ -150,9 +161,9 @@ absl::StatusOr<std::string> RestoreBootstrapCommand(const NodeRestore& r) {
     command += pgha::StrCat(" --set=", r.backup_set);
   }
   if (!r.target_time.empty()) {
-    auto moment = PgbackrestTime(r.target_time);
+    auto moment = ParseMoment(r.target_time);
     if (!moment.ok()) return moment.status();
-    command += pgha::StrCat(" --type=time \"--target=", *moment, "\"");
+    command += pgha::StrCat(" --type=time \"--target=", moment->pgbackrest, "\"");
   } else if (!r.target_lsn.empty()) {
     if (!IsWalLocation(r.target_lsn)) {
       return absl::InvalidArgumentError(pgha::StrCat("\"", r.target_lsn, "\" is not a WAL location, e.g. 0/3000060"));

@@ -67,9 +67,14 @@ struct NodeRestore {
 absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& backup,
                                             const std::optional<NodeRestore>& restore = std::nullopt);
 
-// pgBackRest's form of an RFC 3339 moment ("YYYY-MM-DD HH:MM:SS[.f]+HH:MM"), or an error that says
-// what is wrong with it. A zone is required: the guest's local time is nobody's intent.
-absl::StatusOr<std::string> PgbackrestTime(const std::string& rfc3339);
+// An RFC 3339 moment read once: pgBackRest's form of it ("YYYY-MM-DD HH:MM:SS[.f]+HH:MM") and its
+// whole seconds since 1970, or an error that says what is wrong with it. A zone is required: the
+// guest's local time is nobody's intent.
+struct Moment {
+  std::string pgbackrest;
+  int64_t epoch = 0;
+};
+absl::StatusOr<Moment> ParseMoment(const std::string& rfc3339);
 // Whether `value` is a WAL location as PostgreSQL prints it (hex/hex).
 bool IsWalLocation(const std::string& value);
 // Whether `value` is a pgBackRest backup label (20261204-053000F, or a diff's/incr's F_..D/I form).

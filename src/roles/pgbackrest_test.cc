@@ -262,17 +262,21 @@ TEST(PatroniRestore, NoNewClusterRestoresIntoItsSourceOrWithoutARepository) {
   EXPECT_FALSE(RenderPatroni(n).ok());
 }
 
-TEST(PgbackrestTime, RfcMomentsBecomePgbackrestsFormWithTheirZone) {
-  EXPECT_EQ(*PgbackrestTime("2026-12-04T05:30:00Z"), "2026-12-04 05:30:00+00:00");
-  EXPECT_EQ(*PgbackrestTime("2026-12-04 06:30:00.123456+01:00"), "2026-12-04 06:30:00.123456+01:00");
-  EXPECT_EQ(*PgbackrestTime("2024-02-29t23:59:59-0930"), "2024-02-29 23:59:59-09:30");
-  EXPECT_EQ(*PgbackrestTime("2026-12-04T05:30:00+05"), "2026-12-04 05:30:00+05:00");
+TEST(ParseMoment, RfcMomentsBecomePgbackrestsFormWithTheirZoneAndTheirEpoch) {
+  EXPECT_EQ(ParseMoment("2026-12-04T05:30:00Z")->pgbackrest, "2026-12-04 05:30:00+00:00");
+  EXPECT_EQ(ParseMoment("2026-12-04 06:30:00.123456+01:00")->pgbackrest, "2026-12-04 06:30:00.123456+01:00");
+  EXPECT_EQ(ParseMoment("2024-02-29t23:59:59-0930")->pgbackrest, "2024-02-29 23:59:59-09:30");
+  EXPECT_EQ(ParseMoment("2026-12-04T05:30:00+05")->pgbackrest, "2026-12-04 05:30:00+05:00");
+  // The same instant, whatever its zone; the fraction does not count.
+  EXPECT_EQ(ParseMoment("2026-12-04T05:33:51Z")->epoch, 1796362431);
+  EXPECT_EQ(ParseMoment("2026-12-04T06:33:51.9+01:00")->epoch, 1796362431);
+  EXPECT_EQ(ParseMoment("2026-12-03 20:03:51-0930")->epoch, 1796362431);
   for (const char* bad : {"2026-12-04T05:30:00", "2026-12-04", "2026-02-29T00:00:00Z", "2026-12-04T24:00:00Z",
                           "2026-12-04T05:30:00.1234567Z", "2026-12-04T05:30:00+15:00", "yesterday",
                           "2026-12-04T05:30:00Z\n[x]"}) {
-    EXPECT_FALSE(PgbackrestTime(bad).ok()) << bad;
+    EXPECT_FALSE(ParseMoment(bad).ok()) << bad;
   }
-  EXPECT_NE(PgbackrestTime("2026-12-04T05:30:00").status().message().find("no time zone"), std::string::npos);
+  EXPECT_NE(ParseMoment("2026-12-04T05:30:00").status().message().find("no time zone"), std::string::npos);
 }
 
 TEST(BackupRepositoryRole, ARestoredClustersNodesMayAlsoReadTheirSource) {

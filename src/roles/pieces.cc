@@ -6,6 +6,7 @@
 #include "base/strings.h"
 #include "cloudinit/line_template.h"
 #include "cloudinit/yaml_template.h"
+#include "roles/patroni.h"
 
 namespace pgha::roles {
 
@@ -153,7 +154,7 @@ LiveEffect PatroniLiveEffect(const std::vector<std::string>& changed) {
   if (AnyUnder(changed, "/etc/patroni/")) AddOnce(e, {"/bin/systemctl", "reload", "patroni"});
   // A new launcher (a pgha upgrade) takes a restart, which stops PostgreSQL: a leader's turn comes
   // after a switchover.
-  if (std::find(changed.begin(), changed.end(), "/usr/local/sbin/pgha-patroni") != changed.end() ||
+  if (std::find(changed.begin(), changed.end(), kPatroniLauncher) != changed.end() ||
       AnyUnder(changed, "/etc/systemd/system/patroni.service.d/")) {
     AddOnce(e, {"/bin/systemctl", "daemon-reload"});
     AddOnce(e, {"/bin/systemctl", "restart", "patroni"});

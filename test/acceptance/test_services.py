@@ -140,9 +140,10 @@ class Services:
         finally:
             conn.close()
 
-    def members(self):
-        """Patroni's /cluster as the first node that answers sees it, or [] when none answers."""
-        for node in self.postgres:
+    def members(self, nodes=None):
+        """Patroni's /cluster as the first of `nodes` (the services cluster's by default) that answers
+        sees it, or [] when none answers."""
+        for node in nodes or self.postgres:
             try:
                 status, body = self.rest(node.ip, "/cluster")
                 if status == 200 and body:
@@ -151,9 +152,9 @@ class Services:
                 continue
         return []
 
-    def healthy(self, size=3):
+    def healthy(self, size=3, nodes=None):
         """One running leader; every other member running with a numeric lag and a timeline; one sync standby."""
-        members = self.members()
+        members = self.members(nodes)
         if len(members) != size:
             return None
         leaders = [m for m in members if m["role"] == "leader" and m["state"] == "running"]
@@ -627,24 +628,6 @@ def restore_new_cluster(services, rendered, moment):
     return added
 
 
-def restored_cluster_ready(services, nodes):
-    """The restored cluster's leader once it runs with its replica streaming, else None."""
-    for node in nodes:
-        try:
-            status, body = services.rest(node.ip, "/cluster")
-        except OSError:
-            continue
-        if status != 200 or not body:
-            continue
-        members = body["members"]
-        leader = next((m for m in members if m["role"] == "leader" and m["state"] == "running"), None)
-        replicas = [m for m in members if m["role"] != "leader" and m["state"] in ("running", "streaming")
-                    and isinstance(m.get("lag"), int)]
-        if len(members) == 2 and leader and len(replicas) == 1:
-            return services.cluster.nodes[leader["name"]], leader
-    return None
-
-
 def ids_in(host, ca, table):
     conn = connect(host, PASSWORD, ca)
     try:
@@ -686,17 +669,18 @@ def test_a_new_cluster_restored_to_a_moment_holds_exactly_the_commits_up_to_it(s
         found = {}
 
         def ready():
-            found["leader"] = restored_cluster_ready(services, nodes)
+            found["leader"] = services.healthy(size=len(nodes), nodes=nodes)
             return found["leader"] is not None
         try:
-            wait_for(ready, 300, "the restored cluster: a leader and its streaming replica")
+            wait_for(ready, 300, "the restored cluster: a leader and its synchronous standby")
         except AssertionError:
             logs = [f"--- {n.name} patroni log:\n" + (services.cluster.base / f"{n.name}.patroni.log").read_text()[-4000:]
                     for n in nodes if (services.cluster.base / f"{n.name}.patroni.log").exists()]
             pytest.fail("the restored cluster did not come up\n" + "\n".join(logs))
-        report("tier A new cluster restored to a moment (2 nodes, leader and streaming replica)",
+        report("tier A new cluster restored to a moment (2 nodes, leader and synchronous standby)",
                f"{time.monotonic() - started:.1f} s")
-        leader_node, leader = found["leader"]
+        leader = found["leader"]
+        leader_node = services.node(leader)
         assert ids_in(leader_node.ip, services.ca, "pitr") == set(range(1, 11)), f"restored to {moment}"
         # Promoted onto a timeline of its own, after the source's.
         assert leader["timeline"] == source_timeline + 1, (leader, source_timeline)

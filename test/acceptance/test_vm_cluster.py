@@ -162,22 +162,12 @@ def console_tails(console_dir, lines=25):
 def guest_journal(name, lines=1500):
     """The last lines of the guest's journal for pgha's services this boot, read through its QEMU agent
     as pgha reads it: what a failed run leaves to diagnose, since destroy takes the disks."""
-    command = {"execute": "guest-exec", "arguments": {
-        "path": "/bin/journalctl", "capture-output": True,
-        "arg": ["--no-pager", "-o", "short-precise", "-b", "-n", str(lines),
-                "-u", "etcd", "-u", "patroni", "-u", "haproxy", "-u", "pgha-*"]}}
-    started = virsh("qemu-agent-command", name, json.dumps(command), check=False)
-    if started.returncode != 0:
-        return f"(no agent: {started.stderr.strip()})"
-    pid = json.loads(started.stdout)["return"]["pid"]
-    for _ in range(60):
-        status = virsh("qemu-agent-command", name, json.dumps({"execute": "guest-exec-status", "arguments": {"pid": pid}}),
-                       check=False)
-        reply = json.loads(status.stdout or "{}").get("return", {})
-        if reply.get("exited"):
-            return base64.b64decode(reply.get("out-data", "")).decode(errors="replace")
-        time.sleep(0.5)
-    return "(journalctl did not finish)"
+    try:
+        _, said = guest_run(name, ["/bin/journalctl", "--no-pager", "-o", "short-precise", "-b", "-n", str(lines),
+                                   "-u", "etcd", "-u", "patroni", "-u", "haproxy", "-u", "pgha-*"], timeout=30)
+        return said
+    except (subprocess.CalledProcessError, AssertionError, ValueError, KeyError) as error:
+        return f"(no journal: {getattr(error, 'stderr', None) or error})"
 
 
 def save_journals(directory):
