@@ -143,17 +143,17 @@ absl::StatusOr<bool> Connection::GetAutostart(virDomain* domain) {
 
 absl::Status Connection::StopDomain(virDomain* domain, std::chrono::milliseconds grace,
                                     const std::function<bool()>& cancelled) {
-  auto info = GetDomainInfo(domain);
-  if (!info.ok()) return info.status();
-  if (!info->running) return absl::OkStatus();
+  // Stopped means inactive: a guest that has powered off reports "shut down"
+  // while libvirt is still tearing down its QEMU process, and undefining it then
+  // leaves a transient domain that vanishes later, under a retry's feet.
+  if (!IsActive(domain)) return absl::OkStatus();
   // The ACPI power button, never the guest agent: an agent that is not
   // answering (still booting, not installed) would block this call.
   // A guest that ignores ACPI is forced off after the grace period.
   if (Virt().virDomainShutdownFlags(domain, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) < 0) Virt().virResetLastError();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < deadline) {
-    info = GetDomainInfo(domain);
-    if (info.ok() && !info->running) return absl::OkStatus();
+    if (!IsActive(domain)) return absl::OkStatus();
     if (cancelled && cancelled()) {
       return absl::CancelledError("interrupted while the guest was shutting down; it was left to finish");
     }
@@ -161,8 +161,7 @@ absl::Status Connection::StopDomain(virDomain* domain, std::chrono::milliseconds
   }
   if (Virt().virDomainDestroy(domain) < 0) {
     absl::Status status = LastError("forcing the domain off");
-    info = GetDomainInfo(domain);
-    if (info.ok() && !info->running) return absl::OkStatus();
+    if (!IsActive(domain)) return absl::OkStatus();
     return status;
   }
   return absl::OkStatus();

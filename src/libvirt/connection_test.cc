@@ -98,7 +98,10 @@ TEST_F(RealLibvirt, UploadsTheSeedAndRunsADomainUnderQemu) {
   // No guest OS answers ACPI here: the grace period ends and the domain is forced off.
   ASSERT_TRUE(conn_->StopDomain(domain->get(), std::chrono::seconds(1)).ok());
   EXPECT_FALSE(conn_->GetDomainInfo(domain->get())->running);
+  // Stopped means QEMU is gone, so undefining removes the domain at once.
+  EXPECT_FALSE(Connection::IsActive(domain->get()));
   ASSERT_TRUE(conn_->UndefineDomain(domain->get()).ok());
+  EXPECT_TRUE(absl::IsNotFound(conn_->LookupDomain(name_).status()));
   // Undefining never touches storage.
   EXPECT_TRUE(std::filesystem::exists(*path));
   ASSERT_TRUE(conn_->DeleteVolume(vol->get()).ok());

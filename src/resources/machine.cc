@@ -285,8 +285,14 @@ absl::StatusOr<MachineState> CreateMachine(const MachineSpec& spec, const Cancel
 
   // Look before making anything: a retry after a crash finds what the crashed
   // attempt made, and another owner's domain is never touched.
-  if (auto existing = conn->LookupDomain(spec.domain.name); existing.ok()) {
-    auto definition = DefinitionOf(*conn, existing->get());
+  auto existing = conn->LookupDomain(spec.domain.name);
+  absl::StatusOr<libvirt::DomainSpec> definition = absl::NotFoundError("no domain");
+  if (existing.ok()) {
+    definition = DefinitionOf(*conn, existing->get());
+    // Gone between the two calls (a transient domain's QEMU process exiting): not there.
+    if (absl::IsNotFound(definition.status())) existing = definition.status();
+  }
+  if (existing.ok()) {
     if (!definition.ok()) return StepFailed("reading the existing domain", definition.status());
     const std::string uuid = Connection::DomainUuid(existing->get());
     if (definition->description == creating) return FinishCreation(*conn, existing->get(), spec, iso);
