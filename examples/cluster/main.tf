@@ -175,6 +175,29 @@ resource "pgha_etcd_member" "etcd" {
     server_key  = pgha_certificate.etcd[each.key].private_key_pem
     peer_allowed_cn = "etcd-member"
   }
+
+  # With the backup repository: hourly etcd snapshots into it (the leader's run stores one).
+  dynamic "snapshots" {
+    for_each = local.repository
+    content {
+      repository_name    = snapshots.key
+      repository_address = snapshots.value
+      cluster            = "etcd"
+      root_cert          = pgha_certificate.etcd_root[0].cert_pem
+      root_key           = pgha_certificate.etcd_root[0].private_key_pem
+    }
+  }
+}
+
+# etcd's root by certificate (client_cert_auth: the CN is the user): etcd 3.4 lets only root take
+# snapshots. Only the members hold it.
+resource "pgha_certificate" "etcd_root" {
+  count = var.backup_repository ? 1 : 0
+
+  common_name        = "root"
+  allowed_uses       = ["digital_signature", "client_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
 }
 
 # --- PostgreSQL -----------------------------------------------------------
@@ -386,6 +409,11 @@ resource "pgha_backup_repository" "backups" {
       name           = "main"
       postgres_nodes = [for name, ip in local.postgres : { name = name, ip = ip }]
       client_cns     = keys(local.postgres)
+    }
+    # The etcd members' snapshots, uploaded with their certificates (CN etcd-member).
+    etcd_cluster {
+      name       = "etcd"
+      client_cns = ["etcd-member"]
     }
   }
 }

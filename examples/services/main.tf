@@ -22,8 +22,18 @@ variable "restore_target_time" {
   default = null
 }
 
+# Set (a snapshot's name in the repository's store), a second etcd cluster, "restored-etcd", is made
+# from that snapshot of the services etcd cluster: its members restore it before etcd first starts.
+variable "etcd_restore_snapshot" {
+  type    = string
+  default = null
+}
+
 locals {
   etcd     = { etcd-1 = "10.216.0.11", etcd-2 = "10.216.0.12", etcd-3 = "10.216.0.13" }
+  etcd_restored = var.etcd_restore_snapshot == null ? {} : {
+    etcd-r1 = "10.216.0.61", etcd-r2 = "10.216.0.62", etcd-r3 = "10.216.0.63"
+  }
   # Members that join the running cluster later (pgha_etcd_membership, examples/etcd-membership),
   # in the order they join: each one's initial cluster is the members before it and itself.
   joining       = { etcd-4 = "10.216.0.14", etcd-5 = "10.216.0.15" }
@@ -44,10 +54,11 @@ resource "pgha_certificate" "ca" {
 }
 
 resource "pgha_certificate" "server" {
-  for_each = merge(local.etcd, local.joining, local.postgres, local.restored)
+  for_each = merge(local.etcd, local.joining, local.postgres, local.restored, local.etcd_restored)
 
-  # etcd members share one CN: their peer port admits only that name (tls.peer_allowed_cn).
-  common_name        = contains(keys(merge(local.etcd, local.joining)), each.key) ? "etcd-member" : each.key
+  # etcd members share one CN per cluster: their peer port admits only that name (tls.peer_allowed_cn).
+  common_name = (contains(keys(merge(local.etcd, local.joining)), each.key) ? "etcd-member" :
+  contains(keys(local.etcd_restored), each.key) ? "etcd-restored" : each.key)
   dns_names          = [each.key, "localhost"]
   ip_addresses       = [each.value, local.lb_ip, "127.0.0.1"]
   allowed_uses       = ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
@@ -118,6 +129,54 @@ data "pgha_etcd_member_cloud_init" "etcd" {
     server_key  = pgha_certificate.server[each.key].private_key_pem
     # Only certificates named etcd-member speak Raft on the peer port.
     peer_allowed_cn = "etcd-member"
+  }
+  # Hourly snapshots into the repository's store (the leader's run stores one).
+  snapshots {
+    repository_name    = "backup-1"
+    repository_address = local.repository_ip
+    cluster            = "services-etcd"
+    root_cert          = pgha_certificate.etcd_root.cert_pem
+    root_key           = pgha_certificate.etcd_root.private_key_pem
+  }
+}
+
+# A new etcd cluster made from a snapshot of the services one: users, roles and keys come from it.
+data "pgha_etcd_member_cloud_init" "etcd_restored" {
+  for_each = local.etcd_restored
+
+  name                 = each.key
+  install_dependencies = false
+  node_exporter {
+    enabled = false
+  }
+  network_interface {
+    ip            = each.value
+    prefix_length = 24
+  }
+  etcd {
+    grpc_gateway_enabled = true
+  }
+  cluster {
+    is_initializing = true
+    initial_token   = "restored"
+    initial_members = [for name, ip in local.etcd_restored : { name = name, ip = ip }]
+  }
+  tls {
+    ca_cert         = pgha_certificate.ca.cert_pem
+    server_cert     = pgha_certificate.server[each.key].chain_pem
+    server_key      = pgha_certificate.server[each.key].private_key_pem
+    peer_allowed_cn = "etcd-restored"
+  }
+  snapshots {
+    repository_name    = "backup-1"
+    repository_address = local.repository_ip
+    cluster            = "restored-etcd"
+    root_cert          = pgha_certificate.etcd_root.cert_pem
+    root_key           = pgha_certificate.etcd_root.private_key_pem
+    restore {
+      cluster  = "services-etcd"
+      snapshot = var.etcd_restore_snapshot
+    }
   }
 }
 
@@ -258,6 +317,19 @@ data "pgha_backup_repository_cloud_init" "repository" {
         restores_from  = "services"
       }
     }
+    etcd_cluster {
+      name       = "services-etcd"
+      client_cns = ["etcd-member"]
+      retention  = 3
+    }
+    dynamic "etcd_cluster" {
+      for_each = length(local.etcd_restored) > 0 ? ["restored-etcd"] : []
+      content {
+        name          = etcd_cluster.value
+        client_cns    = ["etcd-restored"]
+        restores_from = "services-etcd"
+      }
+    }
   }
 }
 
@@ -266,6 +338,7 @@ output "nodes" {
   sensitive   = true
   value = merge(
     { for k, d in data.pgha_etcd_member_cloud_init.etcd : k => { ip = local.etcd[k], role = "etcd", user_data = d.user_data } },
+    { for k, d in data.pgha_etcd_member_cloud_init.etcd_restored : k => { ip = local.etcd_restored[k], role = "etcd", user_data = d.user_data } },
     { for k, d in data.pgha_postgres_node_cloud_init.postgres : k => { ip = merge(local.postgres, local.restored)[k], role = "postgres", user_data = d.user_data } },
     { "lb-1" = { ip = local.lb_ip, role = "haproxy", user_data = data.pgha_haproxy_lb_cloud_init.lb.user_data } },
     { "backup-1" = { ip = local.repository_ip, role = "backup_repository", user_data = data.pgha_backup_repository_cloud_init.repository.user_data } },

@@ -72,6 +72,7 @@ class BackupRepository final : public Role {
         }
       }
     }
+    ValidateEtcdClusters(repository, diags);
     const Value& passphrase = repository.GetAttr("cipher_passphrase");
     if (passphrase.IsKnown() && !passphrase.IsNull() &&
         !roles::CheckIniValue("cipher_passphrase", passphrase.AsString()).ok()) {
@@ -83,6 +84,40 @@ class BackupRepository final : public Role {
     WarnUnlessClientAuth(repository.GetAttr("server_cert"),
                          "the repository connects to the nodes' pgBackRest servers with this certificate",
                          Path::Of("repository").Attr("server_cert"), diags);
+  }
+
+  static void ValidateEtcdClusters(const Value& repository, Diagnostics& diags) {
+    const Value& clusters = repository.GetAttr("etcd_cluster");
+    if (!clusters.IsWhollyKnown() || clusters.IsNull()) return;
+    std::set<std::string> names;
+    for (size_t i = 0; i < clusters.Elements().size(); ++i) {
+      const Value& cluster = clusters.Elements()[i];
+      const Path here = Path::Of("repository").Attr("etcd_cluster").Index(static_cast<int64_t>(i));
+      const std::string name = cluster.GetAttr("name").AsString();
+      if (!names.insert(name).second) {
+        diags.AddError("Duplicate etcd cluster", pgha::StrCat("Another etcd_cluster is already named \"", name, "\"."),
+                       here.Attr("name"));
+      }
+      if (cluster.GetAttr("client_cns").Elements().empty()) {
+        diags.AddError("Empty list", "client_cns names nothing: no member could store a snapshot.",
+                       here.Attr("client_cns"));
+      }
+      const Value& source = cluster.GetAttr("restores_from");
+      if (!source.IsNull() && source.AsString() == name) {
+        diags.AddError("A cluster restores from itself",
+                       pgha::StrCat("restores_from names the etcd cluster \"", name, "\" itself; it names the "
+                                    "cluster this one was restored from (its members' snapshots.restore.cluster)."),
+                       here.Attr("restores_from"));
+      }
+    }
+    const Value& port = repository.GetAttr("snapshot_port");
+    const Value& pgbackrest_port = repository.GetAttr("port");
+    if (!clusters.Elements().empty() && port.IsKnown() && pgbackrest_port.IsKnown() && !port.IsNull() &&
+        !pgbackrest_port.IsNull() && port == pgbackrest_port) {
+      diags.AddError("Port taken", "snapshot_port and port are the same: the snapshot store and pgBackRest's server "
+                                   "each need a port of their own.",
+                     Path::Of("repository").Attr("snapshot_port"));
+    }
   }
 
   absl::StatusOr<RoleOutput> Render(const schema::Reader& config) const override {
@@ -100,6 +135,11 @@ class BackupRepository final : public Role {
       repository.stanzas.push_back({s.String("name"), std::move(nodes), s.Strings("client_cns"),
                                     s.Int("retention_full"), s.Int("retention_diff"), s.String("full_schedule"),
                                     s.String("diff_schedule"), s.String("compress_type"), s.String("restores_from")});
+    }
+    repository.snapshot_port = r.Int("snapshot_port");
+    for (const auto& c : r.Objects("etcd_cluster")) {
+      repository.etcd_clusters.push_back(
+          {c.String("name"), c.Strings("client_cns"), c.Int("retention"), c.String("restores_from")});
     }
     auto pieces = roles::RenderBackupRepository(repository);
     if (!pieces.ok()) return pieces.status();

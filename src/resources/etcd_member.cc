@@ -7,6 +7,7 @@
 #include "etcd/membership.h"
 #include "resources/cert_checks.h"
 #include "roles/etcd.h"
+#include "roles/pgbackrest.h"
 #include "value/accessors.h"
 
 namespace pgha::resources {
@@ -203,9 +204,14 @@ class Etcd final : public Role {
     // resource sees the list, so a cluster where nobody turns authentication on cannot be planned.
     const Value& initializing = cluster.IsKnown() ? cluster.GetAttr("is_initializing") : Value();
     const Value& name = config.GetAttr("name");
-    if (initializing.IsKnown() && !initializing.IsNull() && initializing.AsBool() && members.IsWhollyKnown() &&
-        !members.IsNull() && !members.Elements().empty() && name.IsKnown() && !name.IsNull() &&
-        !config.GetAttr("authentication_bootstrap").IsUnknown()) {
+    const Value& snapshots = Attr(config, "snapshots");
+    const Value& restore = Attr(snapshots, "restore");
+    const bool restoring = restore.IsKnown() && !restore.IsNull();
+    ValidateSnapshots(snapshots, restore, cluster, bootstrap, diags);
+    // A restored cluster's authentication comes from its snapshot.
+    if (!restoring && initializing.IsKnown() && !initializing.IsNull() && initializing.AsBool() &&
+        members.IsWhollyKnown() && !members.IsNull() && !members.Elements().empty() && name.IsKnown() &&
+        !name.IsNull() && !config.GetAttr("authentication_bootstrap").IsUnknown()) {
       const bool first = GetString(members.Elements()[0], "name") == name.AsString();
       const bool unauthenticated = auth_reader.Bool("unauthenticated");
       const Path at = Path::Of("authentication_bootstrap").Attr("bootstrap");
@@ -307,6 +313,51 @@ class Etcd final : public Role {
     }
   }
 
+  // A restore makes a new cluster whose users come from the snapshot, and stores its own snapshots apart.
+  static void ValidateSnapshots(const Value& snapshots, const Value& restore, const Value& cluster, bool bootstrap,
+                                Diagnostics& diags) {
+    if (!snapshots.IsKnown() || snapshots.IsNull()) return;
+    const Path at = Path::Of("snapshots");
+    const Value& schedule = snapshots.GetAttr("schedule");
+    if (schedule.IsKnown() && !schedule.IsNull() && !roles::IsCalendarExpression(schedule.AsString())) {
+      diags.AddError("Invalid snapshot schedule",
+                     "snapshots.schedule is a systemd calendar expression (OnCalendar=), e.g. \"hourly\" or "
+                     "\"*-*-* 00/6:00:00\".",
+                     at.Attr("schedule"));
+    }
+    if (!restore.IsKnown() || restore.IsNull()) return;
+    const Path r = at.Attr("restore");
+    const Value& snapshot = restore.GetAttr("snapshot");
+    if (snapshot.IsKnown() && !snapshot.IsNull() && !roles::IsSnapshotName(snapshot.AsString())) {
+      diags.AddError("Invalid snapshot name",
+                     pgha::StrCat("\"", snapshot.AsString(), "\" is not a snapshot's name as the store gives it, "
+                                  "e.g. 20261204T083000Z-r1234.db (when it was taken, UTC, and etcd's revision)."),
+                     r.Attr("snapshot"));
+    }
+    const Value& source = restore.GetAttr("cluster");
+    const Value& own = snapshots.GetAttr("cluster");
+    if (source.IsKnown() && own.IsKnown() && !source.IsNull() && !own.IsNull() && source.AsString() == own.AsString()) {
+      diags.AddError("The restored cluster would store its snapshots with its source's",
+                     pgha::StrCat("snapshots.restore.cluster and snapshots.cluster are both \"", source.AsString(),
+                                  "\". Give the new cluster a name of its own in snapshots.cluster."),
+                     at.Attr("cluster"));
+    }
+    const Value& initializing = cluster.IsKnown() ? cluster.GetAttr("is_initializing") : Value();
+    if (initializing.IsKnown() && !initializing.IsNull() && !initializing.AsBool()) {
+      diags.AddError("A restore makes a new cluster",
+                     "A member restored from a snapshot starts a new cluster with the others that restore the same "
+                     "snapshot: set cluster.is_initializing = true. A member joining a running cluster gets its data "
+                     "from the cluster.",
+                     r);
+    }
+    if (bootstrap) {
+      diags.AddError("A restored cluster's users come from its snapshot",
+                     "The snapshot holds the users, roles and authentication state of the cluster it was taken from: "
+                     "set authentication_bootstrap.bootstrap = false on every member of the restored cluster.",
+                     Path::Of("authentication_bootstrap").Attr("bootstrap"));
+    }
+  }
+
   absl::StatusOr<RoleOutput> Render(const schema::Reader& config) const override {
     roles::EtcdMember m;
     m.name = config.String("name");
@@ -342,6 +393,20 @@ class Etcd final : public Role {
     m.server_key = GuestKeyPem(tls.String("server_key"));
     m.peer_allowed_cn = tls.String("peer_allowed_cn");
     m.peer_allowed_hostname = tls.String("peer_allowed_hostname");
+    if (const schema::Reader snapshots = config.Object("snapshots"); snapshots.present()) {
+      roles::MemberSnapshots out;
+      out.repository_name = snapshots.String("repository_name");
+      out.repository_address = snapshots.String("repository_address");
+      out.repository_port = snapshots.Int("repository_port");
+      out.cluster = snapshots.String("cluster");
+      out.schedule = snapshots.String("schedule");
+      out.root_cert = snapshots.String("root_cert");
+      out.root_key = GuestKeyPem(snapshots.String("root_key"));
+      if (const schema::Reader restore = snapshots.Object("restore"); restore.present()) {
+        out.restore = roles::SnapshotRestore{restore.String("cluster"), restore.String("snapshot")};
+      }
+      m.snapshots = std::move(out);
+    }
     auto pieces = roles::RenderEtcd(m);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "etcd", "etcd.service"};

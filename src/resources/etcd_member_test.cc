@@ -105,6 +105,49 @@ TEST_F(EtcdMemberTest, AMemberListWithDuplicatesAndAJoiningBootstrapAreRefusedAt
       << ::testing::PrintToString(errors);
 }
 
+// The errors of member etcd-1 of a new cluster, with `auth` and `snapshots` as its blocks.
+std::vector<std::string> SnapshotErrors(const Resource* resource, const std::string& auth, const std::string& snapshots,
+                                        bool initializing = true) {
+  const std::string json = std::string(R"({"name": "etcd-1", "volume_id": "/v.qcow2", "cloud_init_volume_pool": "p",
+    "network_interface": [{"network_name": "n", "ip": "10.0.0.11", "prefix_length": 24}],
+    "cluster": {"is_initializing": )") + (initializing ? "true" : "false") + R"(, "initial_token": "t", "initial_members": [
+      {"name": "etcd-1", "ip": "10.0.0.11"}, {"name": "etcd-2", "ip": "10.0.0.12"}]},
+    "authentication_bootstrap": )" + auth + R"(, "snapshots": )" + snapshots + "}";
+  auto config = value::DecodeJsonText(json, resource->schema().type);
+  EXPECT_TRUE(config.ok()) << config.status();
+  value::Diagnostics diags;
+  resource->ValidateConfig(*config, diags);
+  std::vector<std::string> out;
+  for (const auto& d : diags.items()) {
+    if (d.severity == value::Diagnostic::Severity::kError) out.push_back(d.summary + " @ " + (d.path ? d.path->ToString() : ""));
+  }
+  return out;
+}
+
+std::string Snapshots(const std::string& cluster, const std::string& restore, const std::string& schedule = "hourly") {
+  return R"({"repository_name": "backup-1", "repository_address": "10.0.0.40", "repository_port": 8433, "cluster": ")" +
+         cluster + R"(", "schedule": ")" + schedule + R"(", "root_cert": "C", "root_key": "K", "restore": )" + restore + "}";
+}
+
+TEST_F(EtcdMemberTest, ARestoredClusterIsNewTakesItsUsersFromTheSnapshotAndStoresApart) {
+  const std::string restore = R"({"cluster": "old", "snapshot": "20261204T083000Z-r1234.db"})";
+  // The first member of a restored cluster bootstraps nothing, and that is not an error.
+  EXPECT_EQ(SnapshotErrors(resource_, R"({"bootstrap": false})", Snapshots("new", restore)), std::vector<std::string>{});
+  auto errors = SnapshotErrors(resource_, R"({"bootstrap": true})", Snapshots("new", restore));
+  EXPECT_TRUE(Has(errors, "A restored cluster's users come from its snapshot @ authentication_bootstrap.bootstrap"))
+      << ::testing::PrintToString(errors);
+  errors = SnapshotErrors(resource_, "null", Snapshots("new", restore), /*initializing=*/false);
+  EXPECT_TRUE(Has(errors, "A restore makes a new cluster @ snapshots.restore")) << ::testing::PrintToString(errors);
+  errors = SnapshotErrors(resource_, "null", Snapshots("old", restore));
+  EXPECT_TRUE(Has(errors, "The restored cluster would store its snapshots with its source's @ snapshots.cluster"))
+      << ::testing::PrintToString(errors);
+  errors = SnapshotErrors(resource_, "null", Snapshots("new", R"({"cluster": "old", "snapshot": "latest"})"));
+  EXPECT_TRUE(Has(errors, "Invalid snapshot name @ snapshots.restore.snapshot")) << ::testing::PrintToString(errors);
+  errors = SnapshotErrors(resource_, R"({"bootstrap": true})", Snapshots("main", "null", "hourly\\nExecStart=x"));
+  EXPECT_TRUE(Has(errors, "Invalid snapshot schedule @ snapshots.schedule")) << ::testing::PrintToString(errors);
+  EXPECT_EQ(SnapshotErrors(resource_, R"({"bootstrap": true})", Snapshots("main", "null")), std::vector<std::string>{});
+}
+
 TEST_F(EtcdMemberTest, OnlyTheFirstMemberBootstraps) {
   EXPECT_TRUE(Has(Errors("etcd-2", R"({"bootstrap": true})"), "Only the first member bootstraps authentication"));
   EXPECT_TRUE(Has(Errors("etcd-1", R"({"bootstrap": true, "unauthenticated": true})"),

@@ -89,6 +89,19 @@ absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& m) {
     }
     out.runcmd.push_back({"/usr/local/sbin/pgha-etcd-bootstrap-auth"});
   }
+  if (m.snapshots) {
+    if (m.snapshots->restore && (!m.is_initializing || m.bootstrap_auth)) {
+      // A snapshot holds the users, roles and authentication state of the cluster it came from.
+      return absl::InvalidArgumentError(
+          "a member restored from a snapshot starts a new cluster, and takes its users from the snapshot");
+    }
+    auto snapshots = RenderMemberSnapshots(*m.snapshots);
+    if (!snapshots.ok()) return snapshots.status();
+    out.files.insert(out.files.end(), snapshots->pieces.files.begin(), snapshots->pieces.files.end());
+    out.runcmd.insert(out.runcmd.end(), snapshots->pieces.runcmd.begin(), snapshots->pieces.runcmd.end());
+    // The data directory comes from the snapshot before etcd first starts.
+    if (!snapshots->restore_step.empty()) out.runcmd.insert(out.runcmd.begin(), snapshots->restore_step);
+  }
   return out;
 }
 

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "roles/etcd_snapshots.h"
 #include "roles/pieces.h"
 
 namespace pgha::roles {
@@ -44,6 +46,8 @@ struct EtcdMember {
   // The name every member's certificate carries, as its CN or among its SANs
   // (exactly one is set): the peer port refuses any other certificate.
   std::string peer_allowed_cn, peer_allowed_hostname;
+  // Scheduled snapshots into the backup repository, and the one a new cluster starts from.
+  std::optional<MemberSnapshots> snapshots;
 };
 
 absl::StatusOr<RolePieces> RenderEtcd(const EtcdMember& member);

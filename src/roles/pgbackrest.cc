@@ -242,6 +242,7 @@ absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& r) {
     out.files.push_back({"/etc/systemd/system/" + unit, *create, "root:root", "0644", false});
     out.runcmd.push_back({"systemctl", "enable", "--now", "--no-block", unit});
   }
+  if (auto st = AddSnapshotStore(r.address, r.snapshot_port, r.etcd_clusters, out); !st.ok()) return st;
   std::vector<std::string> auth;
   for (const auto& cn : cns) auth.push_back(pgha::StrCat(cn, "=", absl::StrJoin(stanzas_of[cn], ",")));
   auto config = RenderEmbeddedLineTemplate("pgbackrest/repository.conf",

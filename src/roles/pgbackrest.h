@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "roles/etcd_snapshots.h"
 #include "roles/pieces.h"
 
 namespace pgha::roles {
@@ -36,6 +37,9 @@ struct BackupRepository {
   std::string ca_cert, server_cert, server_key;
   std::string cipher_passphrase;  // empty: not encrypted
   std::vector<BackupStanza> stanzas;
+  // etcd clusters whose snapshots this host keeps (pgha's snapshot store); none: no store.
+  std::vector<SnapshotCluster> etcd_clusters;
+  int64_t snapshot_port = 0;
 };
 
 absl::StatusOr<RolePieces> RenderBackupRepository(const BackupRepository& repository);

@@ -26,26 +26,8 @@ bool Has(const std::vector<std::string>& lines, const std::string& line) {
   return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
 
-BackupRepository Repository() {
-  BackupRepository r;
-  r.address = "10.0.0.40";
-  r.port = 8432;
-  r.ca_cert = "CA";
-  r.server_cert = "CERT";
-  r.server_key = "KEY";
-  BackupStanza s;
-  s.name = "main";
-  s.postgres_nodes = {{"10.0.0.21", "pg-1"}, {"10.0.0.22", "pg-2"}};
-  s.client_cns = {"pg-1", "pg-2"};
-  s.retention_full = 2;
-  s.full_schedule = "Sun *-*-* 01:00:00";
-  s.compress_type = "lz4";
-  r.stanzas = {s};
-  return r;
-}
-
 TEST(BackupRepositoryRole, EachNodeReachesItsOwnStanzaAndIsBackedUpByName) {
-  auto out = RenderBackupRepository(Repository());
+  auto out = RenderBackupRepository(SampleRepository());
   ASSERT_TRUE(out.ok()) << out.status();
   const auto* conf = Find(*out, "/etc/pgbackrest/pgbackrest.conf");
   ASSERT_NE(conf, nullptr);
@@ -89,7 +71,7 @@ TEST(BackupRepositoryRole, EachNodeReachesItsOwnStanzaAndIsBackedUpByName) {
 }
 
 TEST(BackupRepositoryRole, EncryptionRetentionAndDifferentials) {
-  BackupRepository r = Repository();
+  BackupRepository r = SampleRepository();
   r.cipher_passphrase = "a #passphrase; with=signs";
   r.stanzas[0].retention_diff = 7;
   r.stanzas[0].diff_schedule = "*-*-* 02:00:00";
@@ -104,22 +86,22 @@ TEST(BackupRepositoryRole, EncryptionRetentionAndDifferentials) {
 }
 
 TEST(BackupRepositoryRole, NoValueCanAddALineOrASection) {
-  BackupRepository r = Repository();
+  BackupRepository r = SampleRepository();
   r.cipher_passphrase = "pass\n[evil]";
   EXPECT_FALSE(RenderBackupRepository(r).ok());
-  r = Repository();
+  r = SampleRepository();
   r.cipher_passphrase = " padded";
   EXPECT_FALSE(RenderBackupRepository(r).ok());
-  r = Repository();
+  r = SampleRepository();
   r.stanzas[0].client_cns = {"pg-1=other"};
   EXPECT_FALSE(RenderBackupRepository(r).ok());
-  r = Repository();
+  r = SampleRepository();
   r.stanzas[0].name = "main]\n[x";
   EXPECT_FALSE(RenderBackupRepository(r).ok());
-  r = Repository();
+  r = SampleRepository();
   r.stanzas[0].full_schedule = "daily\nExecStart=/bin/sh";
   EXPECT_FALSE(RenderBackupRepository(r).ok());
-  r = Repository();
+  r = SampleRepository();
   r.stanzas[0].postgres_nodes[0].name = "pg-1 evil";
   EXPECT_FALSE(RenderBackupRepository(r).ok());
 }
@@ -280,7 +262,7 @@ TEST(ParseMoment, RfcMomentsBecomePgbackrestsFormWithTheirZoneAndTheirEpoch) {
 }
 
 TEST(BackupRepositoryRole, ARestoredClustersNodesMayAlsoReadTheirSource) {
-  BackupRepository r = Repository();
+  BackupRepository r = SampleRepository();
   BackupStanza restored = r.stanzas[0];
   restored.name = "restored";
   restored.postgres_nodes = {{"10.0.0.51", "pg-r1"}};

@@ -143,6 +143,13 @@ LiveEffect EtcdLiveEffect(const std::vector<std::string>& changed) {
     AddOnce(e, {"/bin/systemctl", "restart", "etcd"});
     e.disruptive = true;
   }
+  // Snapshots: the job reads its configuration on each run; a new or changed schedule takes effect
+  // when its timer is (re)started. etcd itself is not touched.
+  if (AnyUnder(changed, "/etc/systemd/system/pgha-etcd-snapshot.")) {
+    AddOnce(e, {"/bin/systemctl", "daemon-reload"});
+    AddOnce(e, {"/bin/systemctl", "enable", "--now", "pgha-etcd-snapshot.timer"});
+    AddOnce(e, {"/bin/systemctl", "restart", "pgha-etcd-snapshot.timer"});
+  }
   return e;
 }
 
@@ -184,6 +191,13 @@ LiveEffect BackupRepositoryLiveEffect(const std::vector<std::string>& changed) {
   }
   // A restart waits for no backup: the next scheduled run takes over.
   if (AnyUnder(changed, "/etc/pgbackrest/")) AddOnce(e, {"/bin/systemctl", "restart", "pgbackrest"});
+  // The etcd snapshot store reads its configuration when it starts (and a renewed certificate on
+  // the next connection).
+  if (AnyUnder(changed, "/etc/pgha/snapshot-store") || AnyUnder(changed, "/usr/local/sbin/pgha-snapshot-store") ||
+      AnyUnder(changed, "/etc/systemd/system/pgha-snapshot-store.service")) {
+    AddOnce(e, {"/bin/systemctl", "enable", "pgha-snapshot-store"});
+    AddOnce(e, {"/bin/systemctl", "restart", "pgha-snapshot-store"});
+  }
   return e;
 }
 

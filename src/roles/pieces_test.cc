@@ -31,6 +31,22 @@ TEST(LiveEffect, EtcdReadsItsCertificateLiveButRestartsForItsConfigurationOrCa) 
   EXPECT_TRUE(EtcdLiveEffect({"/etc/etcd/tls/ca.crt"}).disruptive);
 }
 
+// Snapshots come and go without touching etcd: their timer is (re)started, the job reads the rest per run.
+TEST(LiveEffect, EtcdSnapshotsChangeWithoutRestartingEtcd) {
+  const LiveEffect e = EtcdLiveEffect({"/etc/pgha/etcd-snapshot.yml", "/etc/pgha/etcd-snapshot/root.key",
+                                       "/usr/local/sbin/pgha-etcd-snapshot",
+                                       "/etc/systemd/system/pgha-etcd-snapshot.timer"});
+  EXPECT_FALSE(e.disruptive);
+  EXPECT_EQ(e.commands,
+            (std::vector<std::vector<std::string>>{{"/bin/systemctl", "daemon-reload"},
+                                                   {"/bin/systemctl", "enable", "--now", "pgha-etcd-snapshot.timer"},
+                                                   {"/bin/systemctl", "restart", "pgha-etcd-snapshot.timer"}}));
+  const LiveEffect store = BackupRepositoryLiveEffect({"/etc/pgha/snapshot-store/main.yml"});
+  EXPECT_EQ(store.commands,
+            (std::vector<std::vector<std::string>>{{"/bin/systemctl", "enable", "pgha-snapshot-store"},
+                                                   {"/bin/systemctl", "restart", "pgha-snapshot-store"}}));
+}
+
 TEST(LiveEffect, PatroniAndHaproxyReloadWithoutDowntime) {
   const LiveEffect patroni = PatroniLiveEffect({"/etc/patroni/tls/server.crt", "/etc/patroni/config.yml"});
   EXPECT_FALSE(patroni.disruptive);

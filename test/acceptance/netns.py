@@ -57,7 +57,7 @@ PGBACKREST_MOUNTS = ["/etc/pgbackrest", "/var/log/pgbackrest", "/var/spool/pgbac
                      "/etc/pgha", "/etc/hosts"]
 FILE_MOUNTS = {"/etc/hosts"}
 ROLE_MOUNTS = {
-    "etcd": ["/etc/etcd", "/var/lib/etcd", "/usr/local/sbin", "/etc/systemd/system"],
+    "etcd": ["/etc/etcd", "/var/lib/etcd", "/usr/local/sbin", "/etc/systemd/system", "/etc/pgha"],
     "postgres": ["/etc/patroni", "/etc/postgresql", "/var/lib/postgresql", "/run/postgresql", "/usr/local/sbin",
                  "/etc/udev/rules.d", *PGBACKREST_MOUNTS],
     "haproxy": ["/etc/haproxy"],
@@ -137,8 +137,19 @@ class Node:
             out = self.run(argv, self.mounts, timeout=300)
             assert out.returncode == 0, f"{self.name}: {argv} exited {out.returncode}\n{out.stdout}{out.stderr}"
 
+    def pgha_unit(self, name):
+        """A service pgha rendered itself (/etc/systemd/system/<name>.service): its ExecStart and User=."""
+        argv, user = (), "root"
+        for line in (self.root / "etc/systemd/system" / f"{name}.service").read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key == "ExecStart":
+                argv = tuple(shlex.split(value))
+            elif key == "User":
+                user = value
+        return Unit(argv, user=user)
+
     def start_unit(self, name):
-        unit = DEBIAN_UNITS[name]
+        unit = DEBIAN_UNITS[name] if name in DEBIAN_UNITS else self.pgha_unit(name)
         env = [e.replace("%H", self.name) for e in unit.env]
         argv = list(unit.argv)
         if unit.dropin_dir:

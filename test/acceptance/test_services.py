@@ -35,6 +35,7 @@ import http.client
 import json
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -806,6 +807,132 @@ def test_the_repository_admits_the_stanzas_nodes_only(services, repository, tmp_
     hosts = [f"--pg{i}-host-{kind}-file={path}" for i in (1, 2, 3) for kind, path in (("cert", cert), ("key", key))]
     out = pgbackrest(repo, *hosts, "check", timeout=120)
     assert out.returncode != 0 and "access denied" in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
+
+
+# etcd snapshots: examples/services gives the etcd members a snapshots block (cluster "services-etcd" in
+# the repository's store, retention 3) and, with etcd_restore_snapshot set, a new 3-member cluster
+# ("restored-etcd", certificates CN=etcd-restored) restored from that snapshot.
+ETCD_SNAPSHOTS = "services-etcd"
+ETCD_RESTORED = ["etcd-r1", "etcd-r2", "etcd-r3"]
+
+
+def stored_snapshots(repo, cluster=ETCD_SNAPSHOTS):
+    return sorted(p.name for p in (repo.root / "var/lib/pgbackrest/etcd" / cluster).glob("*.db"))
+
+
+def take_snapshot(services):
+    """The snapshot unit on every member, as each one's timer would run it: one stores, the others defer."""
+    outputs = {}
+    for node in services.etcd:
+        out = node.run_oneshot("pgha-etcd-snapshot.service", timeout=120)
+        assert out.returncode == 0, f"{node.name}: {out.stdout}{out.stderr}"
+        outputs[node.name] = out.stdout
+    stored = [name for name, text in outputs.items() if text.startswith("stored ")]
+    assert len(stored) == 1, outputs
+    return stored[0]
+
+
+def store_request(repo, method, path, cert, key, body=None):
+    """One request to the repository's snapshot store, verifying it as backup-1: (status, body)."""
+    context = ssl.create_default_context(cafile=str(repo.root / "etc/pgbackrest/tls/ca.crt"))
+    context.load_cert_chain(str(cert), str(key))
+    conn = http.client.HTTPSConnection("backup-1", 8433, context=context, timeout=30)
+    conn.sock = context.wrap_socket(socket.create_connection((repo.ip, 8433), 30), server_hostname="backup-1")
+    try:
+        conn.request(method, path, body=body)
+        reply = conn.getresponse()
+        return reply.status, reply.read()
+    finally:
+        conn.close()
+
+
+def test_etcd_snapshots_reach_the_repository_and_a_new_cluster_restores_from_one(services, rendered, repository,
+                                                                                   tmp_path, report):
+    """The leader's run stores one snapshot per schedule; retention keeps the newest 3; the store refuses
+    a damaged upload and a certificate outside the cluster's; a new 3-member cluster restored from a
+    snapshot holds exactly the keys written before it, with the source's users and authentication."""
+    repo = services.cluster.nodes[REPOSITORY]
+    wait_for(lambda: etcdctl(services, "endpoint", "health").returncode == 0, 60, "a healthy etcd")
+    written = {}
+    for i, key in enumerate(["a", "b", "c", "d"]):
+        put = etcdctl(services, "put", f"/snapshots-test/{key}", f"value-{key}")
+        assert put.returncode == 0, put.stderr
+        written[key] = f"value-{key}"
+        time.sleep(1.1)  # snapshot names carry the second they were taken
+        started = time.monotonic()
+        take_snapshot(services)
+        if i == 0:
+            report("tier A etcd snapshot (leader's run: save, upload, verify)", f"{time.monotonic() - started:.1f} s")
+    kept = stored_snapshots(repo)
+    # retention = 3: the first snapshot (key a only) went.
+    assert len(kept) == 3, kept
+    second = kept[0]
+
+    # A damaged upload and a certificate of the same CA outside the cluster's CNs are refused.
+    member = services.cluster.nodes["etcd-1"]
+    member_cert, member_key = member.root / "etc/etcd/tls/server.crt", tmp_path / "member.key"
+    member_key.write_bytes((member.root / "etc/etcd/tls/server.key").read_bytes())
+    os.chmod(member_key, 0o600)
+    name = "20200101T000000Z-r1.db"
+    status, body = store_request(repo, "PUT", f"/etcd/{ETCD_SNAPSHOTS}/{name}", member_cert, member_key,
+                                 body=b"x" * 100)
+    assert status == 422, (status, body)
+    tls = services.tls
+    status, body = store_request(repo, "GET", f"/etcd/{ETCD_SNAPSHOTS}/{second}", tls / "root.crt", tls / "root.key")
+    assert status == 403, (status, body)
+    assert stored_snapshots(repo) == kept
+    status, body = store_request(repo, "GET", f"/etcd/{ETCD_SNAPSHOTS}/", member_cert, member_key)
+    assert status == 200 and [s["name"] for s in json.loads(body)] == kept, body
+
+    # A new cluster from the oldest kept snapshot: keys a and b, not c or d.
+    started = time.monotonic()
+    ws = rendered["workspace"]
+    ws.run("apply", "-auto-approve", "-input=false", "-var", f"password={PASSWORD}",
+           "-var", f"etcd_restore_snapshot={second}")
+    nodes = ws.output("nodes")
+    repo.reconfigure(nodes[REPOSITORY]["user_data"])
+    repo.restart_unit("pgha-snapshot-store")
+    added = [services.cluster.add(n, nodes[n]["ip"], nodes[n]["user_data"], "etcd") for n in ETCD_RESTORED]
+    try:
+        services.cluster.provision(added)
+        endpoints = [f"https://{n.ip}:2379" for n in added]
+        wait_for(lambda: etcdctl(services, "endpoint", "health", endpoints=endpoints).returncode == 0, 120,
+                 "the restored etcd cluster healthy")
+        report("tier A etcd cluster restored from a snapshot (3 members)", f"{time.monotonic() - started:.1f} s")
+        got = etcdctl(services, "get", "--prefix", "/snapshots-test/", "--print-value-only", endpoints=endpoints)
+        assert got.returncode == 0, got.stderr
+        assert got.stdout.split() == ["value-a", "value-b"], got.stdout
+        # Users and authentication from the snapshot: Patroni's user exists, and a certificate that is
+        # no user (a restored member's own) is refused.
+        users = etcdctl(services, "user", "list", endpoints=endpoints)
+        assert "patroni" in users.stdout.split() and "root" in users.stdout.split(), users.stdout + users.stderr
+        first = added[0]
+        anonymous = first.run(["etcdctl", "--endpoints=https://127.0.0.1:2379", *ETCDCTL_TLS, "get", "/snapshots-test/a"],
+                              first.mounts)
+        assert anonymous.returncode != 0, anonymous.stdout
+        # A new cluster, not a member of the old one: its own ID and 3 members.
+        source_status = json.loads(etcdctl(services, "endpoint", "status", "-w", "json").stdout)
+        new_status = json.loads(etcdctl(services, "endpoint", "status", "-w", "json", endpoints=endpoints).stdout)
+        assert {s["Status"]["header"]["cluster_id"] for s in new_status}.isdisjoint(
+            {s["Status"]["header"]["cluster_id"] for s in source_status})
+        members = json.loads(etcdctl(services, "member", "list", "-w", "json", endpoints=endpoints).stdout)["members"]
+        assert sorted(m["name"] for m in members) == ETCD_RESTORED
+        # The restored cluster's members read their source, and may not write it.
+        r_cert, r_key = first.root / "etc/etcd/tls/server.crt", tmp_path / "restored.key"
+        r_key.write_bytes((first.root / "etc/etcd/tls/server.key").read_bytes())
+        os.chmod(r_key, 0o600)
+        status, _ = store_request(repo, "GET", f"/etcd/{ETCD_SNAPSHOTS}/{second}", r_cert, r_key)
+        assert status == 200
+        status, _ = store_request(repo, "PUT", f"/etcd/{ETCD_SNAPSHOTS}/{name}", r_cert, r_key, body=b"x" * 100)
+        assert status == 403
+        # Its own snapshots go to its own place.
+        leader_runs = [n.run_oneshot("pgha-etcd-snapshot.service", timeout=120) for n in added]
+        assert all(o.returncode == 0 for o in leader_runs), [o.stderr for o in leader_runs]
+        assert len(stored_snapshots(repo, "restored-etcd")) == 1
+        assert stored_snapshots(repo) == kept
+    finally:
+        for node in added:
+            services.cluster.remove(node.name)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,8 @@ would, through the load balancer VM with sslmode=verify-full:
     switchover, no acknowledged row lost; `running = false` on the leader hands over first;
   - (PGHA_VM_BACKUP=1) with the example's pgBackRest repository VM: the apply waits for pgBackRest's
     check on every node, a full backup runs through the repository's unit, and pgha_backup_info
-    (read through the repository VM's guest agent) lists it.
+    (read through the repository VM's guest agent) lists it; the etcd member's snapshot unit stores
+    a snapshot on the repository.
 `terraform destroy` must leave no domain and no seed behind.
 
 Size: PGHA_VM_CLUSTER=small (default, in CI: 1 etcd member, 2 PostgreSQL nodes, 1 load balancer),
@@ -256,7 +257,7 @@ def backup_smoke(ws, report):
     """(PGHA_VM_BACKUP=1) The repository VM of the example: the apply returned once every node's
     health wait passed pgBackRest's check (so the stanza exists, with no backup yet, as
     pgha_backup_info read it after the nodes); a full backup through the repository's own unit; the
-    next apply reads it back."""
+    next apply reads it back; an etcd member's snapshot unit stores a snapshot on the repository."""
     repository = f"{PREFIX}backup-1"
     before = ws.output("backups")[repository]
     assert before["status"] == "no valid backups" and before["backups"] == [], before
@@ -269,6 +270,16 @@ def backup_smoke(ws, report):
     report("tier B pgha_backup_info after the backup", json.dumps(after))
     assert after["status"] == "ok" and [b["type"] for b in after["backups"]] == ["full"], after
     assert after["earliest_restorable_time"] == after["backups"][0]["stop_time"], after
+    # etcd: the member's snapshot unit (its timer's), then the snapshot on the repository's data disk.
+    member = f"{PREFIX}etcd-1"
+    started = time.monotonic()
+    code, said = guest_run(member, ["/bin/systemctl", "start", "pgha-etcd-snapshot.service"], timeout=600)
+    assert code == 0, said + guest_run(member, ["/bin/journalctl", "-u", "pgha-etcd-snapshot", "--no-pager"])[1]
+    report("tier B etcd snapshot (leader's unit: save, upload to the repository, TCG)",
+           f"{time.monotonic() - started:.0f} s")
+    code, listing = guest_run(repository, ["/bin/ls", "-l", "/var/lib/pgbackrest/etcd/etcd"])
+    assert code == 0 and ".db" in listing, listing
+    report("tier B etcd snapshots on the repository", listing.strip().replace("\n", "; "))
 
 
 def healthy(ca):
