@@ -178,7 +178,7 @@ absl::StatusOr<std::string> RestoreBootstrapCommand(const NodeRestore& r) {
 }
 
 std::string ArchiveCommand(const std::string& stanza) {
-  return pgha::StrCat("pgbackrest --stanza=", stanza, " archive-push %p");
+  return pgha::StrCat(kArchivePush, " ", stanza, " %p");
 }
 
 std::string RestoreCommand(const std::string& stanza) {
@@ -309,6 +309,8 @@ absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& b, const std::opti
     if (!source.ok()) return source.status();
     text += *source;
   }
+  auto archive_push = cloudinit::EmbeddedTemplate("pgbackrest/pgha-pgbackrest-archive-push");
+  if (!archive_push.ok()) return archive_push.status();
   RolePieces out;
   out.packages = {"pgbackrest"};
   out.files = {
@@ -316,6 +318,7 @@ absl::StatusOr<RolePieces> RenderNodeBackup(const NodeBackup& b, const std::opti
       {"/etc/pgbackrest/tls/ca.crt", b.ca_cert, "root:postgres", "0644", true},
       {"/etc/pgbackrest/tls/node.crt", b.cert, "root:postgres", "0644", true},
       {"/etc/pgbackrest/tls/node.key", b.key, "postgres:postgres", "0600", true},
+      {kArchivePush, std::string(*archive_push), "root:root", "0755", false},
   };
   out.Append(*names);
   out.runcmd.push_back({"systemctl", "enable", "pgbackrest"});

@@ -86,6 +86,11 @@ bool IsBackupLabel(const std::string& value);
 // The command Patroni's custom bootstrap runs: restore the source to the target and promote there.
 absl::StatusOr<std::string> RestoreBootstrapCommand(const NodeRestore& restore);
 
+// PostgreSQL's archive_command: pgbackrest archive-push, which also lets go of a segment of a
+// timeline the cluster left (templates/pgbackrest/pgha-pgbackrest-archive-push). Its name holds
+// "pgbackrest": pgBackRest's check requires that of archive_command.
+inline constexpr char kArchivePush[] = "/usr/local/sbin/pgha-pgbackrest-archive-push";
+
 // The commands Patroni gives PostgreSQL and its replica creation.
 std::string ArchiveCommand(const std::string& stanza);
 std::string RestoreCommand(const std::string& stanza);

@@ -138,7 +138,7 @@ TEST(PatroniBackup, ArchivingRestoreAndReplicaCreationGoThroughTheRepository) {
   YAML::Node doc = YAML::Load(Find(*out, "/etc/patroni/config.yml")->content);
   const YAML::Node pg = doc["postgresql"];
   EXPECT_EQ(pg["parameters"]["archive_mode"].as<std::string>(), "on");
-  EXPECT_EQ(pg["parameters"]["archive_command"].as<std::string>(), "pgbackrest --stanza=main archive-push %p");
+  EXPECT_EQ(pg["parameters"]["archive_command"].as<std::string>(), "/usr/local/sbin/pgha-pgbackrest-archive-push main %p");
   EXPECT_EQ(pg["parameters"]["archive_timeout"].as<std::string>(), "60s");
   EXPECT_EQ(pg["recovery_conf"]["restore_command"].as<std::string>(), "pgbackrest --stanza=main archive-get %f \"%p\"");
   EXPECT_EQ(pg["create_replica_methods"].as<std::vector<std::string>>(),
@@ -205,7 +205,7 @@ TEST(PatroniRestore, TheFirstNodeRestoresTheSourceToTheMomentAndArchivesUnderIts
   EXPECT_TRUE(bootstrap["initdb"].IsDefined());
   // Archiving, WAL for replicas and replica creation use the new cluster's own stanza.
   const YAML::Node pg = doc["postgresql"];
-  EXPECT_EQ(pg["parameters"]["archive_command"].as<std::string>(), "pgbackrest --stanza=restored archive-push %p");
+  EXPECT_EQ(pg["parameters"]["archive_command"].as<std::string>(), "/usr/local/sbin/pgha-pgbackrest-archive-push restored %p");
   EXPECT_EQ(pg["recovery_conf"]["restore_command"].as<std::string>(),
             "pgbackrest --stanza=restored archive-get %f \"%p\"");
   EXPECT_EQ(pg["pgbackrest"]["command"].as<std::string>(),
