@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "agent/agent.h"
+#include "agent/libvirt_channel.h"
+#include "backup/snapshots.h"
 #include "base/crash_point.h"
 #include "base/strings.h"
 #include "etcd/membership.h"
@@ -355,6 +358,49 @@ class Etcd final : public Role {
                      "The snapshot holds the users, roles and authentication state of the cluster it was taken from: "
                      "set authentication_bootstrap.bootstrap = false on every member of the restored cluster.",
                      Path::Of("authentication_bootstrap").Attr("bootstrap"));
+    }
+  }
+
+  // A restored cluster's member: the snapshot it names must be in the repository's store, asked on
+  // the repository VM (through its guest agent) before this VM is made.
+  void Preflight(const schema::Reader& planned, const std::string& uri, std::time_t /*now*/,
+                 const Cancelled& cancelled, Diagnostics& diags) const override {
+    const schema::Reader snapshots = planned.Object("snapshots");
+    if (!snapshots.present()) return;
+    const schema::Reader restore = snapshots.Object("restore");
+    if (!restore.present()) return;
+    const std::string repository = snapshots.String("repository_name");
+    const std::string cluster = restore.String("cluster");
+    const std::string snapshot = restore.String("snapshot");
+    const Path at = Path::Of("snapshots").Attr("restore");
+    agent::LibvirtChannel channel(uri, "", repository);
+    agent::GuestAgent agent(channel, cancelled);
+    auto listing = backup::ListSnapshots(agent, roles::kSnapshotStorePath, cluster);
+    if (listing.ok() && !listing->cluster_known) {
+      diags.AddError("Unknown etcd cluster",
+                     pgha::StrCat("Nothing was created: the repository ", repository, " holds no snapshots of \"",
+                                  cluster, "\" (no etcd_cluster of that name has stored one)."),
+                     at.Attr("cluster"));
+    } else if (listing.ok() &&
+               std::find(listing->names.begin(), listing->names.end(), snapshot) == listing->names.end()) {
+      diags.AddError("Unknown snapshot",
+                     pgha::StrCat("Nothing was created: the repository ", repository, " holds no snapshot \"",
+                                  snapshot, "\" of ", cluster, ".",
+                                  listing->names.empty() ? " It holds none."
+                                                         : pgha::StrCat(" The newest is \"", listing->names.back(),
+                                                                        "\" (of ", listing->names.size(), ").")),
+                     at.Attr("snapshot"));
+    } else if (absl::IsNotFound(listing.status())) {
+      diags.AddWarning("The snapshot was not checked",
+                       pgha::StrCat("No VM named ", repository, " on ", uri, " (", listing.status().message(),
+                                    "): a repository pgha does not run is not asked what it holds. If the snapshot "
+                                    "is not there, this member's cloud-init fails before etcd starts."),
+                       Path::Of("snapshots").Attr("repository_name"));
+    } else if (!listing.ok()) {
+      diags.AddError("Cannot reach the backup repository",
+                     pgha::StrCat("Nothing was created: the snapshot could not be looked up on ", repository, ": ",
+                                  listing.status().message()),
+                     Path::Of("snapshots").Attr("repository_name"));
     }
   }
 

@@ -16,6 +16,8 @@
 #include "pki/pem.h"
 #include "resources/registry.h"
 #include "resources/resource_test_support.h"
+#include "resources/role.h"
+#include "schema/reader.h"
 #include "roles/etcd.h"
 #include "schema/validate.h"
 #include "value/json_codec.h"
@@ -146,6 +148,25 @@ TEST_F(EtcdMemberTest, ARestoredClusterIsNewTakesItsUsersFromTheSnapshotAndStore
   errors = SnapshotErrors(resource_, R"({"bootstrap": true})", Snapshots("main", "null", "hourly\\nExecStart=x"));
   EXPECT_TRUE(Has(errors, "Invalid snapshot schedule @ snapshots.schedule")) << ::testing::PrintToString(errors);
   EXPECT_EQ(SnapshotErrors(resource_, R"({"bootstrap": true})", Snapshots("main", "null")), std::vector<std::string>{});
+}
+
+// Before a restored member's VM is made, its snapshot is looked up on the repository VM. A repository
+// that is no domain on this hypervisor cannot be asked: a warning at the name, and nothing refused.
+TEST_F(EtcdMemberTest, ARestoreFromARepositoryThatIsNoVmHereIsWarnedAboutNotRefused) {
+  const char* uri = std::getenv("PGHA_LIBVIRT_URI");
+  if (uri == nullptr || *uri == '\0') GTEST_SKIP() << "PGHA_LIBVIRT_URI unset: run through scripts/test";
+  const std::string json = R"({"name": "etcd-1", "volume_id": "/v.qcow2", "cloud_init_volume_pool": "p",
+    "snapshots": {"repository_name": "pgha-unit-no-such-repository", "repository_address": "10.0.0.40",
+      "repository_port": 8433, "cluster": "new", "schedule": "hourly", "root_cert": "C", "root_key": "K",
+      "restore": {"cluster": "old", "snapshot": "20261204T083000Z-r1234.db"}}})";
+  auto config = value::DecodeJsonText(json, resource_->schema().type);
+  ASSERT_TRUE(config.ok()) << config.status();
+  value::Diagnostics diags;
+  EtcdRole()->Preflight(schema::Reader(resource_->schema().block, *config), uri, 0, [] { return false; }, diags);
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(diags.items()[0].severity, value::Diagnostic::Severity::kWarning);
+  EXPECT_EQ(diags.items()[0].summary, "The snapshot was not checked");
+  EXPECT_EQ(diags.items()[0].path->ToString(), "snapshots.repository_name");
 }
 
 TEST_F(EtcdMemberTest, OnlyTheFirstMemberBootstraps) {
