@@ -11,7 +11,6 @@ namespace pgha::backup {
 absl::StatusOr<SnapshotListing> ListSnapshots(agent::GuestAgent& agent, const std::string& store_root,
                                               const std::string& cluster) {
   static const std::regex kLabel(R"(^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$)");
-  static const std::regex kName(R"(^[0-9]{8}T[0-9]{6}Z-r[0-9]{1,20}\.db$)");
   if (!std::regex_match(cluster, kLabel)) {
     return absl::InvalidArgumentError(pgha::StrCat("\"", cluster, "\" is not a cluster name"));
   }
@@ -31,7 +30,7 @@ absl::StatusOr<SnapshotListing> ListSnapshots(agent::GuestAgent& agent, const st
   listing.cluster_known = true;
   std::istringstream lines(outcome->out);
   for (std::string line; std::getline(lines, line);) {
-    if (std::regex_match(line, kName)) listing.names.push_back(line);
+    if (!line.empty()) listing.names.push_back(line);
   }
   std::sort(listing.names.begin(), listing.names.end());
   return listing;

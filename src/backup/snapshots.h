@@ -14,7 +14,7 @@ namespace pgha::backup {
 
 struct SnapshotListing {
   bool cluster_known = false;      // the store has a directory for the cluster
-  std::vector<std::string> names;  // oldest first (the names begin with the UTC time)
+  std::vector<std::string> names;  // the *.db files, sorted (a snapshot's name begins with its UTC time)
 };
 
 // Lists `<store_root>/<cluster>` on the host. `cluster` is a DNS label (checked here too).

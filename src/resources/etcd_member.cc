@@ -376,6 +376,7 @@ class Etcd final : public Role {
     agent::LibvirtChannel channel(uri, "", repository);
     agent::GuestAgent agent(channel, cancelled);
     auto listing = backup::ListSnapshots(agent, roles::kSnapshotStorePath, cluster);
+    if (listing.ok()) std::erase_if(listing->names, [](const std::string& n) { return !roles::IsSnapshotName(n); });
     if (listing.ok() && !listing->cluster_known) {
       diags.AddError("Unknown etcd cluster",
                      pgha::StrCat("Nothing was created: the repository ", repository, " holds no snapshots of \"",
