@@ -11,6 +11,7 @@ scripts/test sets the environment:
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -88,8 +89,35 @@ def no_sanitizer_reports():
         new = sorted(set(glob.glob(os.path.join(logs, "*"))) - before)
         texts = [Path(p).read_text(errors="replace") for p in new]
         # A report names an error; a file with only a suppression summary is not one.
-        reports = [t for t in texts if "ERROR:" in t or "runtime error" in t]
+        reports = [_symbolize(t) for t in texts if "ERROR:" in t or "runtime error" in t]
         assert not reports, "sanitizer reports from the provider:\n" + "\n".join(reports)[:20000]
+
+
+FRAME = re.compile(r"\((/[^()+\s]+)\+(0x[0-9a-f]+)\)")
+
+
+def _symbolize(report):
+    """Names the frames of a report written with symbolize=0.
+
+    scripts/test turns ASan's in-process symbolizer off: go-plugin kills a plugin about two seconds
+    after Shutdown, and a report being symbolized at exit was cut after its first line. Here the
+    addresses (module+offset) are resolved after the fact; the raw report is kept if that fails.
+    """
+    symbolizer = shutil.which("llvm-symbolizer")
+    if not symbolizer:
+        return report
+
+    def name(match):
+        module, offset = match.group(1), match.group(2)
+        try:
+            out = subprocess.run([symbolizer, "--obj", module, "--functions=short", offset],
+                                 capture_output=True, text=True, timeout=30).stdout.split("\n")
+        except (OSError, subprocess.SubprocessError):
+            return match.group(0)
+        where = " ".join(out[:2]).strip()
+        return f"{where} ({module}+{offset})" if where and not where.startswith("??") else match.group(0)
+
+    return FRAME.sub(name, report)
 
 
 # Subcommands that take -no-color right after their name.
