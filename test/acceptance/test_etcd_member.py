@@ -326,6 +326,10 @@ def test_provider_uri_names_the_hypervisor(workspace, libvirt_env):
     assert member["instances"][0]["attributes"]["id"] == virsh("domuuid", name).stdout.strip()
     ws.run("state", "rm", "pgha_etcd_member.etcd_1")
     ws.run("import", "-input=false", *v, "pgha_etcd_member.etcd_1", name, env=elsewhere)
+    # Import cannot know settings that live only in configuration (shutdown_timeout): an apply
+    # records them, else the destroy would wait the default 60 s for a guest that has no OS.
+    ws.run("apply", "-auto-approve", "-input=false", *v, env=elsewhere)
+    ws.run("plan", "-detailed-exitcode", "-input=false", *v, env=elsewhere, expect=0)
     ws.run("destroy", "-auto-approve", "-input=false", *v, env=elsewhere)
     assert domain_state(name) is None
 
