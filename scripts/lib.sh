@@ -14,12 +14,16 @@ TERRAFORM_VERSION=1.5.7
 # against Terraform 0.12's plugin SDK, it speaks plugin protocol 5.
 TLS_PROVIDER_VERSION=1.2.0
 TLS_PROVIDER_SDK=github.com/hashicorp/terraform@v0.12.31
+# The dmacvicar/libvirt provider users compose pgha with (volumes, networks):
+# examples/libvirt-provider and its acceptance test.
+LIBVIRT_PROVIDER_VERSION=0.8.3
 
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
 export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 
 terraform_bin() { echo "$PGHA_CACHE/bin/terraform-$TERRAFORM_VERSION/terraform"; }
 tls_provider_bin() { echo "$PGHA_CACHE/bin/tls-$TLS_PROVIDER_VERSION/terraform-provider-tls"; }
+libvirt_provider_bin() { echo "$PGHA_CACHE/bin/libvirt-$LIBVIRT_PROVIDER_VERSION/terraform-provider-libvirt"; }
 
 # The newest stable OpenTofu release the module proxy knows; falls back to
 # the newest one already built when the proxy cannot be asked.

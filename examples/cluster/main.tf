@@ -129,7 +129,8 @@ resource "pgha_etcd_member" "etcd" {
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [each.value]
     content {
-      network_name  = var.network
+      network_name  = var.network_id == "" ? var.network : null
+      network_id    = var.network_id == "" ? null : var.network_id
       ip            = network_interface.value
       prefix_length = 24
     }
@@ -234,7 +235,8 @@ resource "pgha_postgres_node" "postgres" {
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [each.value]
     content {
-      network_name  = var.network
+      network_name  = var.network_id == "" ? var.network : null
+      network_id    = var.network_id == "" ? null : var.network_id
       ip            = network_interface.value
       prefix_length = 24
     }
@@ -326,7 +328,8 @@ resource "pgha_haproxy_lb" "lb" {
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [local.lb_ip]
     content {
-      network_name  = var.network
+      network_name  = var.network_id == "" ? var.network : null
+      network_id    = var.network_id == "" ? null : var.network_id
       ip            = network_interface.value
       prefix_length = 24
     }
@@ -387,7 +390,8 @@ resource "pgha_backup_repository" "backups" {
   dynamic "network_interface" {
     for_each = local.use_macvtap ? [] : [each.value]
     content {
-      network_name  = var.network
+      network_name  = var.network_id == "" ? var.network : null
+      network_id    = var.network_id == "" ? null : var.network_id
       ip            = network_interface.value
       prefix_length = 24
     }

@@ -38,6 +38,12 @@ variable "network" {
   default     = ""
 }
 
+variable "network_id" {
+  description = "The libvirt network's UUID instead of its name, e.g. libvirt_network.cluster.id."
+  type        = string
+  default     = ""
+}
+
 variable "macvtap_interface" {
   description = "A host interface to attach the VMs to with macvtap instead of a libvirt network."
   type        = string

@@ -6,6 +6,7 @@ empty here, so the guests never boot an OS: this tier checks what pgha creates a
 services themselves run in the next tier.
 """
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -123,3 +124,59 @@ def test_cluster_on_macvtap(workspace, os_volumes, macvtap_lower, tmp_path, clie
     check_cluster(ws, tmp_path, "direct")
     ws.run("plan", "-detailed-exitcode", "-input=false", expect=0)
     check_destroyed(ws)
+
+
+LP_PREFIX = "pgha-lp-"
+LP_NAMES = [f"{LP_PREFIX}{n}" for n in ("etcd-1", "etcd-2", "etcd-3", "postgres-1", "postgres-2", "postgres-3", "lb-1")]
+
+
+@pytest.mark.smoke
+def test_cluster_composed_with_the_libvirt_provider(tmp_path, client, cli_config, libvirt_env):
+    """examples/libvirt-provider: the dmacvicar/libvirt provider makes the network and the OS disks
+    (overlays of an uploaded base image), pgha the VMs on them. Applied, re-planned clean, and
+    destroyed in dependency order: nothing of either provider is left."""
+    from conftest import Workspace
+    remove_leftovers((LP_PREFIX,))
+    for example in ("libvirt-provider", "cluster"):  # the example uses ../cluster as a module
+        shutil.copytree(ROOT / "examples" / example, tmp_path / example,
+                        ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    ws = Workspace(tmp_path / "libvirt-provider", client, cli_config)
+    base = tmp_path / "base.qcow2"  # empty: nothing boots in this tier
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(base), "16M"], check=True)
+    ws.write("test.auto.tfvars.json", json.dumps({
+        "libvirt_uri": URI, "name_prefix": LP_PREFIX, "subnet_prefix": "10.218.0", "bridge": "pghalp0",
+        "pool": POOL, "base_image": str(base), "domain_type": "qemu", "vcpus": 1, "memory": 128,
+        "shutdown_timeout": 1, "wait_for_healthy": False,
+        "etcd_root_password": "etcd-root-pw", "etcd_patroni_password": "etcd-pw",
+        "postgres_superuser_password": "su-pw", "postgres_replicator_password": "repl-pw",
+        "postgres_rewind_password": "rewind-pw"}))
+    try:
+        ws.run("init", "-input=false")
+        ws.run("apply", "-auto-approve", "-input=false")
+        network_id = ws.output("network_id")
+        assert virsh("net-name", network_id).stdout.strip() == f"{LP_PREFIX}net"
+        for name in LP_NAMES:
+            assert domain_state(name) == "running", name
+            xml = virsh("dumpxml", name).stdout
+            assert f"<source network='{LP_PREFIX}net'" in xml, name
+            # pgha's disk is the libvirt provider's overlay, backed by the uploaded base image.
+            volume = virsh("vol-path", "--pool", POOL, f"{name}-os.qcow2").stdout.strip()
+            assert f"<source file='{volume}'" in xml, name
+            info = json.loads(subprocess.run(["qemu-img", "info", "-U", "--output=json", volume],
+                                             capture_output=True, text=True, check=True).stdout)
+            assert info["backing-filename"].endswith(f"{LP_PREFIX}base.qcow2"), info
+        ws.run("plan", "-detailed-exitcode", "-input=false", expect=0)
+        ws.run("destroy", "-auto-approve", "-input=false")
+        for name in LP_NAMES:
+            assert domain_state(name) is None
+        left = [line.split()[0] for line in virsh("vol-list", POOL).stdout.splitlines()[2:]
+                if line.split() and line.split()[0].startswith(LP_PREFIX)]
+        assert not left, left
+        assert virsh("net-info", f"{LP_PREFIX}net", check=False).returncode != 0
+    finally:
+        remove_leftovers((LP_PREFIX,))
+        for volume in virsh("vol-list", POOL).stdout.splitlines()[2:]:
+            if volume.split() and volume.split()[0].startswith(LP_PREFIX):
+                virsh("vol-delete", "--pool", POOL, volume.split()[0], check=False)
+        virsh("net-destroy", f"{LP_PREFIX}net", check=False)
+        virsh("net-undefine", f"{LP_PREFIX}net", check=False)
