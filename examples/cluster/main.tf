@@ -101,6 +101,7 @@ resource "pgha_etcd_member" "etcd" {
   for_each = local.etcd
 
   name                   = each.key
+  uri                    = lookup(var.member_uris, each.key, null)
   domain_type            = var.domain_type
   vcpus                  = var.vcpus
   memory                 = var.memory
@@ -207,6 +208,7 @@ resource "pgha_postgres_node" "postgres" {
   for_each = local.postgres
 
   name                   = each.key
+  uri                    = lookup(var.member_uris, each.key, null)
   domain_type            = var.domain_type
   vcpus                  = var.vcpus
   memory                 = coalesce(var.postgres_memory, var.memory)
@@ -300,6 +302,7 @@ resource "pgha_postgres_node" "postgres" {
 
 resource "pgha_haproxy_lb" "lb" {
   name                   = local.lb_name
+  uri                    = lookup(var.member_uris, local.lb_name, null)
   domain_type            = var.domain_type
   vcpus                  = var.vcpus
   memory                 = var.memory
@@ -362,6 +365,7 @@ resource "pgha_backup_repository" "backups" {
   for_each = local.repository
 
   name                   = each.key
+  uri                    = lookup(var.member_uris, each.key, null)
   domain_type            = var.domain_type
   vcpus                  = var.vcpus
   memory                 = var.memory

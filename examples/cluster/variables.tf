@@ -38,6 +38,12 @@ variable "network" {
   default     = ""
 }
 
+variable "member_uris" {
+  description = "Per VM name, the libvirt URI of the hypervisor it runs on; the others use the provider's (LIBVIRT_DEFAULT_URI, else qemu:///system). Each hypervisor needs the pool, the network and the VM's OS volume."
+  type        = map(string)
+  default     = {}
+}
+
 variable "network_id" {
   description = "The libvirt network's UUID instead of its name, e.g. libvirt_network.cluster.id."
   type        = string

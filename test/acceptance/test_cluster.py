@@ -180,3 +180,99 @@ def test_cluster_composed_with_the_libvirt_provider(tmp_path, client, cli_config
                 virsh("vol-delete", "--pool", POOL, volume.split()[0], check=False)
         virsh("net-destroy", f"{LP_PREFIX}net", check=False)
         virsh("net-undefine", f"{LP_PREFIX}net", check=False)
+
+
+SECOND_DIR = Path("/var/lib/pgha/second-hypervisor")
+SECOND_ON = [f"{PREFIX}etcd-2", f"{PREFIX}postgres-2"]
+
+
+@pytest.fixture(scope="module")
+def second_hypervisor(libvirt_env):
+    """A second libvirtd on this machine (scripts/libvirtd-second), with the same pool and network
+    names as the first: its network is a bridge-mode network over the first one's bridge, so guests
+    of both share one segment, as two hypervisors on one LAN would."""
+    script = str(ROOT / "scripts" / "libvirtd-second")
+    uri = subprocess.run([script, "start", str(SECOND_DIR)], check=True, capture_output=True, text=True).stdout.strip()
+
+    def on_second(*args, check=True):
+        return subprocess.run(["virsh", "-c", uri, *args], capture_output=True, text=True, check=check)
+
+    if on_second("pool-info", POOL, check=False).returncode != 0:
+        (SECOND_DIR / "pool").mkdir(parents=True, exist_ok=True)
+        on_second("pool-define-as", POOL, "dir", "--target", str(SECOND_DIR / "pool"))
+    if "running" not in on_second("pool-info", POOL).stdout:
+        on_second("pool-start", POOL)
+    if on_second("net-info", NETWORK, check=False).returncode != 0:
+        xml = SECOND_DIR / "network.xml"
+        xml.write_text(f"<network><name>{NETWORK}</name><forward mode='bridge'/><bridge name='pghaacc0'/></network>")
+        on_second("net-define", str(xml))
+    if "Active:         yes" not in on_second("net-info", NETWORK).stdout:
+        on_second("net-start", NETWORK)
+    volumes = {}
+    for name in SECOND_ON:
+        volume = f"{name}-os.qcow2"
+        if on_second("vol-info", "--pool", POOL, volume, check=False).returncode != 0:
+            on_second("vol-create-as", POOL, volume, "16M", "--format", "qcow2")
+        volumes[name] = on_second("vol-key", "--pool", POOL, volume).stdout.strip()
+    yield uri, on_second, volumes
+    for name in on_second("list", "--all", "--name").stdout.split():
+        on_second("destroy", name, check=False)
+        on_second("undefine", name, check=False)
+    subprocess.run([script, "stop", str(SECOND_DIR)], check=True)
+
+
+def test_cluster_spread_over_two_hypervisors(workspace, os_volumes, second_hypervisor, client):
+    """Per-resource `uri` with two real libvirt daemons: a wrong URI is a diagnostic naming the
+    resource and the URI; one apply spreads the members over both; drift, import and destroy work
+    on the second as on the first."""
+    if client != CLIENTS[0][1]:
+        pytest.skip("the two-hypervisor variant runs with the first client only, to keep the suite short")
+    uri2, on_second, second_volumes = second_hypervisor
+    ws = workspace
+    ws.copy_example("cluster")
+    volumes = {**os_volumes, **second_volumes}
+    wrong = "qemu+unix:///system?socket=/nonexistent/libvirt-sock"
+    variables(ws, volumes, member_uris={SECOND_ON[0]: wrong, SECOND_ON[1]: uri2})
+    ws.run("init", "-input=false")
+    out = ws.run("apply", "-auto-approve", "-input=false", expect=1)
+    text = " ".join((out.stdout + out.stderr).split())
+    assert f'pgha_etcd_member.etcd["{SECOND_ON[0]}"]' in text and wrong in text, text[-4000:]
+    assert on_second("domstate", SECOND_ON[0], check=False).returncode != 0
+    assert domain_state(SECOND_ON[0]) is None
+
+    variables(ws, volumes, member_uris={name: uri2 for name in SECOND_ON})
+    ws.run("apply", "-auto-approve", "-input=false")
+    for name in NAMES:
+        if name in SECOND_ON:
+            assert on_second("domstate", name).stdout.strip() == "running", name
+            assert domain_state(name) is None, name
+        else:
+            assert domain_state(name) == "running", name
+            assert on_second("domstate", name, check=False).returncode != 0, name
+    ws.run("plan", "-detailed-exitcode", "-input=false", expect=0)
+
+    # Drift on the second hypervisor: the VM deleted out of band is planned and made again there.
+    on_second("destroy", SECOND_ON[0])
+    on_second("undefine", SECOND_ON[0])
+    plan = ws.run("plan", "-input=false").stdout
+    assert f'pgha_etcd_member.etcd["{SECOND_ON[0]}"] will be created' in plan, plan[-3000:]
+    ws.run("apply", "-auto-approve", "-input=false")
+    assert on_second("domstate", SECOND_ON[0]).stdout.strip() == "running"
+
+    # Import from the second hypervisor by URI#NAME.
+    address = f'pgha_postgres_node.postgres["{SECOND_ON[1]}"]'
+    ws.run("state", "rm", address)
+    ws.run("import", "-input=false", address, f"{uri2}#{SECOND_ON[1]}")
+    node = next(r for r in ws.state()["resources"] if r["type"] == "pgha_postgres_node")
+    imported = next(i for i in node["instances"] if i["index_key"] == SECOND_ON[1])
+    assert imported["attributes"]["uri"] == uri2
+    assert imported["attributes"]["id"] == on_second("domuuid", SECOND_ON[1]).stdout.strip()
+    ws.run("apply", "-auto-approve", "-input=false")
+    ws.run("plan", "-detailed-exitcode", "-input=false", expect=0)
+
+    ws.run("destroy", "-auto-approve", "-input=false")
+    for name in NAMES:
+        assert domain_state(name) is None
+        assert on_second("domstate", name, check=False).returncode != 0, name
+    for name in SECOND_ON:  # the user's OS volumes stay
+        assert on_second("vol-info", "--pool", POOL, f"{name}-os.qcow2", check=False).returncode == 0
