@@ -144,6 +144,9 @@ data "pgha_postgres_node_cloud_init" "postgres" {
     retry_timeout        = 10
     primary_stop_timeout = 60
   }
+  postgres_exporter {
+    listen_address = "${local.postgres_ip}:9187"
+  }
 }
 
 data "pgha_haproxy_lb_cloud_init" "lb" {

@@ -92,6 +92,15 @@ resource "pgha_certificate" "repository" {
   ca_private_key_pem = pgha_certificate.ca.private_key_pem
 }
 
+# The load balancer's metrics endpoint serves HTTPS with this (haproxy.metrics_tls).
+resource "pgha_certificate" "lb_metrics" {
+  common_name        = "lb-1"
+  ip_addresses       = [local.lb_ip]
+  allowed_uses       = ["digital_signature", "key_encipherment", "server_auth"]
+  ca_cert_pem        = pgha_certificate.ca.cert_pem
+  ca_private_key_pem = pgha_certificate.ca.private_key_pem
+}
+
 resource "pgha_certificate" "haproxy_client" {
   common_name        = "haproxy"
   allowed_uses       = ["digital_signature", "client_auth"]
@@ -248,6 +257,14 @@ data "pgha_postgres_node_cloud_init" "postgres" {
     stanza             = contains(keys(local.restored), each.key) ? "restored" : "services"
     archive_timeout    = 10 # the tests restore to moments seconds apart
   }
+  # PostgreSQL's metrics over HTTPS, for scrapers holding a certificate of the cluster's CA.
+  postgres_exporter {
+    tls {
+      cert           = pgha_certificate.server[each.key].chain_pem
+      key            = pgha_certificate.server[each.key].private_key_pem
+      client_ca_cert = pgha_certificate.ca.cert_pem
+    }
+  }
   dynamic "restore" {
     for_each = contains(keys(local.restored), each.key) ? [var.restore_target_time] : []
     content {
@@ -283,6 +300,11 @@ data "pgha_haproxy_lb_cloud_init" "lb" {
     replica_port      = 5433
     sync_standby_port = 5434
     metrics_port      = 8405
+    metrics_tls {
+      cert           = pgha_certificate.lb_metrics.chain_pem
+      key            = pgha_certificate.lb_metrics.private_key_pem
+      client_ca_cert = pgha_certificate.ca.cert_pem
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #include "base/strings.h"
 #include "resources/cert_checks.h"
 #include "resources/guest.h"
+#include "resources/metrics_tls.h"
 #include "roles/haproxy.h"
 #include "value/accessors.h"
 
@@ -60,6 +61,8 @@ class Haproxy final : public Role {
       }
       bound.emplace_back(port.AsNumber().AsDouble(), name);
     }
+    WarnUnlessMetricsTlsCovers(h.GetAttr("metrics_tls"), AdvertisedIp(reader), Path::Of("haproxy").Attr("metrics_tls"),
+                               diags);
     WarnUnlessClientAuth(h.GetAttr("patroni_client_cert"),
                          "Patroni's REST API requires a client certificate from the health checks",
                          Path::Of("haproxy").Attr("patroni_client_cert"), diags);
@@ -83,6 +86,7 @@ class Haproxy final : public Role {
     lb.sync_standby_port = h.Int("sync_standby_port");
     lb.replica_max_lag_bytes = h.Int("replica_max_lag_bytes");
     lb.metrics_port = h.Int("metrics_port");
+    lb.metrics_tls = MetricsTlsOf(h.Object("metrics_tls"));
     lb.advertised_ip = AdvertisedIp(config);
     auto pieces = roles::RenderHaproxy(lb);
     if (!pieces.ok()) return pieces.status();

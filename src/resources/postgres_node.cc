@@ -7,6 +7,7 @@
 #include "backup/info.h"
 #include "base/strings.h"
 #include "resources/cert_checks.h"
+#include "resources/metrics_tls.h"
 #include "resources/restore_check.h"
 #include "roles/patroni.h"
 #include "value/accessors.h"
@@ -147,6 +148,16 @@ class Postgres final : public Role {
                            Path::Of("postgres").Attr("server_cert"), diags);
     }
     ValidateRestore(Attr(config, "restore"), backup, diags);
+    const Value& exporter = Attr(config, "postgres_exporter");
+    if (exporter.IsKnown() && !exporter.IsNull()) {
+      const Value& listen = exporter.GetAttr("listen_address");
+      if (listen.IsKnown() && !listen.IsNull() && !roles::IsListenAddress(listen.AsString())) {
+        diags.AddError("Invalid listen address",
+                       pgha::StrCat("\"", listen.AsString(), "\" is not [host]:port, e.g. 10.0.0.21:9187."),
+                       Path::Of("postgres_exporter").Attr("listen_address"));
+      }
+      WarnUnlessMetricsTlsCovers(exporter.GetAttr("tls"), ip, Path::Of("postgres_exporter").Attr("tls"), diags);
+    }
     const Value& rest = Attr(config, "rest_api");
     const Value& rest_cert = rest.IsKnown() ? rest.GetAttr("server_cert")
                                             : (postgres.IsKnown() ? postgres.GetAttr("server_cert") : Value());
@@ -258,6 +269,12 @@ class Postgres final : public Role {
       n.replica_from_backup = backup.Bool("replica_from_backup");
     }
     if (const schema::Reader restore = config.Object("restore"); restore.present()) n.restore = RestoreOf(restore);
+    if (const schema::Reader exporter = config.Object("postgres_exporter"); exporter.present()) {
+      // Unset, the advertised address: metrics are not served on every interface.
+      n.exporter = roles::PostgresExporter{
+          exporter.IsSet("listen_address") ? exporter.String("listen_address") : roles::HostPort(n.ip, 9187),
+          MetricsTlsOf(exporter.Object("tls"))};
+    }
     auto pieces = roles::RenderPatroni(n);
     if (!pieces.ok()) return pieces.status();
     return RoleOutput{*std::move(pieces), "patroni", "patroni.service"};

@@ -1,11 +1,23 @@
 #include "roles/haproxy.h"
 
+#include <string_view>
+
 #include "base/strings.h"
 #include "cloudinit/line_template.h"
 #include "cloudinit/yaml_template.h"
 
 namespace pgha::roles {
 namespace {
+
+constexpr std::string_view kMetricsPem = "/etc/haproxy/tls/metrics.pem";
+constexpr std::string_view kMetricsClientCa = "/etc/haproxy/tls/metrics-client-ca.crt";
+
+// HAProxy wants a certificate and its key in one PEM file.
+std::string PemBundle(const std::string& cert, const std::string& key) {
+  std::string pem = cert;
+  if (!pem.empty() && pem.back() != '\n') pem += '\n';
+  return pem + key;
+}
 
 absl::Status CheckTimeout(const std::string& what, const std::string& value) {
   if (!IsHaproxyTime(value)) {
@@ -79,8 +91,14 @@ absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb) {
     if (auto st = CheckToken("advertised address", lb.advertised_ip); !st.ok()) return st;
     auto metrics_tmpl = cloudinit::EmbeddedTemplate("haproxy/metrics.cfg");
     if (!metrics_tmpl.ok()) return metrics_tmpl.status();
-    auto metrics = cloudinit::RenderLineTemplate(
-        *metrics_tmpl, {{"address", HostPort(lb.advertised_ip, static_cast<int>(lb.metrics_port))}});
+    // HAProxy terminates TLS with the certificate and key in one file, and asks for a client
+    // certificate only when given the CA to verify it with.
+    std::string bind = HostPort(lb.advertised_ip, static_cast<int>(lb.metrics_port));
+    if (lb.metrics_tls) {
+      bind += pgha::StrCat(" ssl crt ", kMetricsPem);
+      if (!lb.metrics_tls->client_ca_cert.empty()) bind += pgha::StrCat(" verify required ca-file ", kMetricsClientCa);
+    }
+    auto metrics = cloudinit::RenderLineTemplate(*metrics_tmpl, {{"bind", bind}});
     if (!metrics.ok()) return metrics.status();
     text += *metrics;
   }
@@ -98,15 +116,19 @@ absl::StatusOr<RolePieces> RenderHaproxy(const LoadBalancer& lb) {
   }
   RolePieces out;
   out.packages = {"haproxy"};
-  // HAProxy wants the client certificate and its key in one PEM file.
-  std::string pem = lb.client_cert;
-  if (!pem.empty() && pem.back() != '\n') pem += '\n';
-  pem += lb.client_key;
+  const std::string pem = PemBundle(lb.client_cert, lb.client_key);
   out.files = {
       {"/etc/haproxy/haproxy.cfg", text, "root:root", "0644", true},
       {"/etc/haproxy/tls/patroni-ca.crt", lb.patroni_ca_cert, "root:root", "0644", false},
       {"/etc/haproxy/tls/patroni-client.pem", pem, "root:root", "0600", false},
   };
+  if (lb.metrics_port != 0 && lb.metrics_tls) {
+    out.files.push_back({std::string(kMetricsPem), PemBundle(lb.metrics_tls->cert, lb.metrics_tls->key), "root:root",
+                         "0600", false});
+    if (!lb.metrics_tls->client_ca_cert.empty()) {
+      out.files.push_back({std::string(kMetricsClientCa), lb.metrics_tls->client_ca_cert, "root:root", "0644", false});
+    }
+  }
   out.runcmd = {
       {"haproxy", "-c", "-q", "-f", "/etc/haproxy/haproxy.cfg"},
       {"systemctl", "enable", "haproxy"},

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "roles/metrics_tls.h"
 #include "roles/pieces.h"
 
 namespace pgha::roles {
@@ -28,8 +30,9 @@ struct LoadBalancer {
   // Read-only ports; 0 = none.
   int64_t replica_port = 0, sync_standby_port = 0;
   int64_t replica_max_lag_bytes = 0;
-  // The Prometheus endpoint, on `advertised_ip`; 0 = none.
+  // The Prometheus endpoint, on `advertised_ip`; 0 = none. HTTPS when metrics_tls is set.
   int64_t metrics_port = 0;
+  std::optional<MetricsTls> metrics_tls;
   std::string advertised_ip;
 };
 

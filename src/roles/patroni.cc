@@ -21,14 +21,18 @@ std::string HostNetwork(const std::string& address) {
 // pg_hba.conf lines; PostgreSQL takes the first that matches. Remote
 // connections need TLS (hostssl) and scram-sha-256; nothing is trusted.
 std::vector<std::string> PgHba(const PatroniNode& n) {
-  std::vector<std::string> hba = {
-      "local all postgres peer",
+  std::vector<std::string> hba = {"local all postgres peer"};
+  if (n.exporter) {
+    // The metrics exporter's OS user, mapped by pg_ident to its pg_monitor-only role.
+    hba.push_back(pgha::StrCat("local all ", kMonitorRole, " peer map=", kMonitorRole));
+  }
+  hba.insert(hba.end(), {
       "local all all scram-sha-256",
       "local replication all scram-sha-256",
       // A replica reads its own timeline over a replication connection to localhost.
       "hostssl all all 127.0.0.1/32 scram-sha-256",
       "hostssl replication replicator 127.0.0.1/32 scram-sha-256",
-  };
+  });
   if (n.member_addresses.empty()) {
     for (const auto& net : n.client_networks) {
       hba.push_back(pgha::StrCat("hostssl all all ", net, " scram-sha-256"));
@@ -79,6 +83,8 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
     restore_command = *command;
   }
   const auto if_restore = [&](TemplateValue v) { return n.restore ? v : TemplateValue(kOmit); };
+  const auto if_exporter = [&](TemplateValue v) { return n.exporter ? v : TemplateValue(kOmit); };
+  const std::string monitor_role_script(kMonitorRoleScript);
   auto tmpl = cloudinit::EmbeddedTemplate("patroni/config.yml");
   if (!tmpl.ok()) return tmpl.status();
   const bool etcd_cert = !n.etcd_client_cert.empty();
@@ -118,6 +124,10 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
           {"replicator_password", n.replicator_password},
           {"rewind", rewind},
           {"pg_hba", PgHba(n)},
+          {"pg_ident", if_exporter(std::vector<std::string>{
+                           pgha::StrCat(kMonitorRole, " ", kExporterUser, " ", kMonitorRole)})},
+          {"callback_on_start", if_exporter(monitor_role_script)},
+          {"callback_on_role_change", if_exporter(monitor_role_script)},
           {"archive_mode", backup ? TemplateValue(std::string("on")) : kOmit},
           {"archive_command", backup ? TemplateValue(ArchiveCommand(n.backup->stanza)) : kOmit},
           {"archive_timeout", backup ? TemplateValue(pgha::StrCat(n.archive_timeout, "s")) : kOmit},
@@ -200,6 +210,11 @@ absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& n) {
   out.runcmd.push_back({"systemctl", "daemon-reload"});  // the drop-in that starts the launcher
   out.runcmd.push_back({"systemctl", "enable", "patroni"});
   out.runcmd.push_back({"systemctl", "restart", "patroni"});
+  if (n.exporter) {
+    auto pieces = RenderPostgresExporter(*n.exporter);
+    if (!pieces.ok()) return pieces.status();
+    out.Append(*pieces);
+  }
   return out;
 }
 

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "roles/pgbackrest.h"
+#include "roles/postgres_exporter.h"
 #include "roles/pieces.h"
 
 namespace pgha::roles {
@@ -64,6 +65,9 @@ struct PatroniNode {
   bool replica_from_backup = false;  // create_replica_methods: pgbackrest, then basebackup
   // Bootstraps from another cluster's backup instead of initdb; needs `backup`.
   std::optional<NodeRestore> restore;
+
+  // PostgreSQL's metrics for Prometheus; none when unset.
+  std::optional<PostgresExporter> exporter;
 };
 
 absl::StatusOr<RolePieces> RenderPatroni(const PatroniNode& node);

@@ -170,6 +170,14 @@ LiveEffect PatroniLiveEffect(const std::vector<std::string>& changed) {
   // pgBackRest's server reads its configuration and certificate at start (archive_command runs
   // read theirs anew each time); a restart interrupts no archiving: PostgreSQL retries a push.
   if (AnyUnder(changed, "/etc/pgbackrest/")) AddOnce(e, {"/bin/systemctl", "restart", "pgbackrest"});
+  // The metrics exporter (its start makes the monitoring role on the leader); a restart costs a
+  // scrape at most.
+  if (AnyUnder(changed, kExporterConfigDir) ||
+      AnyUnder(changed, "/etc/systemd/system/prometheus-postgres-exporter.service.d/")) {
+    AddOnce(e, {"/bin/systemctl", "daemon-reload"});
+    AddOnce(e, {"/bin/systemctl", "enable", "prometheus-postgres-exporter"});
+    AddOnce(e, {"/bin/systemctl", "restart", "prometheus-postgres-exporter"});
+  }
   return e;
 }
 

@@ -204,6 +204,35 @@ TEST(HaproxyRole, PrometheusEndpointOnTheAdvertisedAddressOnlyWhenAsked) {
   EXPECT_NE(Find(*out, "/etc/haproxy/haproxy.cfg")->content.find("    bind [fd00::30]:8405\n"), std::string::npos);
 }
 
+TEST(HaproxyRole, PrometheusEndpointOverTlsAndWithClientCertificates) {
+  LoadBalancer lb;
+  lb.nodes = {{"pg-1", "10.0.0.21"}};
+  lb.max_nodes = 3;
+  lb.connect_timeout = lb.check_timeout = "5s";
+  lb.idle_timeout = "30m";
+  lb.advertised_ip = "10.0.0.30";
+  lb.metrics_port = 8405;
+  lb.metrics_tls = MetricsTls{"CERT", "KEY", ""};
+  auto out = RenderHaproxy(lb);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_NE(Find(*out, "/etc/haproxy/haproxy.cfg")->content.find(
+                "    bind 10.0.0.30:8405 ssl crt /etc/haproxy/tls/metrics.pem\n"),
+            std::string::npos)
+      << Find(*out, "/etc/haproxy/haproxy.cfg")->content;
+  const auto* pem = Find(*out, "/etc/haproxy/tls/metrics.pem");
+  ASSERT_NE(pem, nullptr);
+  EXPECT_EQ(pem->content, "CERT\nKEY");
+  EXPECT_EQ(pem->permissions, "0600");
+  EXPECT_EQ(Find(*out, "/etc/haproxy/tls/metrics-client-ca.crt"), nullptr);
+  lb.metrics_tls->client_ca_cert = "CA";
+  out = RenderHaproxy(lb);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_NE(Find(*out, "/etc/haproxy/haproxy.cfg")->content.find(
+                "ssl crt /etc/haproxy/tls/metrics.pem verify required ca-file /etc/haproxy/tls/metrics-client-ca.crt\n"),
+            std::string::npos);
+  EXPECT_EQ(Find(*out, "/etc/haproxy/tls/metrics-client-ca.crt")->content, "CA");
+}
+
 TEST(HostAgents, ChronyFluentBitAndExporter) {
   HostAgents agents;
   agents.chrony = Chrony{{{"10.0.0.1", {"iburst"}}}, {{"pool.example", {"maxsources 3"}}}, "0.5", 3};

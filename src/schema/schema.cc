@@ -173,6 +173,13 @@ absl::StatusOr<Block> ParseBlock(const json& j, const std::string& where) {
   block.attributes = *std::move(attrs);
   std::set<std::string> names;
   for (const auto& a : block.attributes) names.insert(a.name);
+  // An optional block nested once may appear in a rule too: given or not, like an attribute.
+  std::set<std::string, std::less<>> optional_single_blocks;
+  for (const auto& b : j.value("blocks", json::array())) {
+    if (b.value("nesting", json("single")) == "single" && b.value("min_items", 0) == 0) {
+      optional_single_blocks.insert(b.value("name", ""));
+    }
+  }
   for (const auto& r : j.value("rules", json::array())) {
     if (!r.is_object() || r.size() != 1) return Error(where, "a rule is an object with one key");
     BlockRule rule;
@@ -194,7 +201,14 @@ absl::StatusOr<Block> ParseBlock(const json& j, const std::string& where) {
     for (const auto& n : r.begin().value()) {
       if (!n.is_string()) return Error(where, pgha::StrCat("rule ", key, " names attributes by string"));
       const Attribute* a = block.FindAttribute(n.get<std::string>());
-      if (a == nullptr) return Error(where, pgha::StrCat("rule ", key, " names \"", n.get<std::string>(), "\", not an attribute here"));
+      if (a == nullptr && optional_single_blocks.count(n.get<std::string>()) != 0) {
+        rule.names.push_back(n.get<std::string>());
+        continue;
+      }
+      if (a == nullptr) {
+        return Error(where, pgha::StrCat("rule ", key, " names \"", n.get<std::string>(),
+                                         "\", not an attribute or optional single block here"));
+      }
       if (a->required) return Error(where, pgha::StrCat("rule ", key, " names required attribute \"", a->name, "\""));
       rule.names.push_back(a->name);
     }

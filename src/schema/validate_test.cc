@@ -151,6 +151,31 @@ TEST(Validate, UniqueByAndRequires) {
                    .ok());
 }
 
+TEST(Validate, ARuleMayNameAnOptionalSingleBlock) {
+  Schema s = ParseSchema(R"({
+    "name": "x", "kind": "resource", "description": "d",
+    "rules": [{"requires": ["tls", "port"]}],
+    "attributes": [{"name": "port", "type": "number", "optional": true, "description": "d"}],
+    "blocks": [{"name": "tls", "nesting": "single", "description": "d",
+                "attributes": [{"name": "cert", "type": "string", "required": true, "description": "d"}]}]})").value();
+  auto check = [&](const std::string& json) {
+    value::Diagnostics diags;
+    ValidateConfig(s.block, value::DecodeJsonText(json, s.type).value(), diags);
+    std::vector<std::string> out;
+    for (const auto& d : diags.items()) out.push_back(d.summary + " @ " + d.path->ToString());
+    return out;
+  };
+  EXPECT_TRUE(check(R"({"port": 1, "tls": {"cert": "c"}})").empty());
+  EXPECT_TRUE(check(R"({"port": 1, "tls": null})").empty());
+  EXPECT_EQ(check(R"({"port": null, "tls": {"cert": "c"}})"), std::vector<std::string>{"Missing port @ port"});
+  // A list block or a required one is no "given or not" input.
+  EXPECT_FALSE(ParseSchema(R"({"name": "x", "kind": "resource", "description": "d",
+    "rules": [{"requires": ["tls", "port"]}],
+    "attributes": [{"name": "port", "type": "number", "optional": true, "description": "d"}],
+    "blocks": [{"name": "tls", "nesting": "list", "description": "d",
+                "attributes": [{"name": "cert", "type": "string", "required": true, "description": "d"}]}]})").ok());
+}
+
 TEST(Validate, IpOrNetwork) {
   const Validator v{Validator::Kind::kIpOrNetwork};
   for (const char* ok : {"10.0.0.21", "10.0.0.0/24", "10.0.0.0/32", "fd00::23", "fd00::/64", "::/0"}) {

@@ -45,9 +45,12 @@ DEBIAN_UNITS = {
                     dropin_dir="/etc/systemd/system/patroni.service.d"),
     "haproxy": Unit(("/usr/sbin/haproxy", "-Ws", "-f", "/etc/haproxy/haproxy.cfg")),
     "pgbackrest": Unit(("/usr/bin/pgbackrest", "server"), user="postgres"),
+    "prometheus-postgres-exporter": Unit(("/usr/bin/prometheus-postgres-exporter",), user="prometheus",
+                                         dropin_dir="/etc/systemd/system/prometheus-postgres-exporter.service.d"),
 }
 
-HOMES = {"root": "/root", "etcd": "/var/lib/etcd", "postgres": "/var/lib/postgresql", "haproxy": "/var/lib/haproxy"}
+HOMES = {"root": "/root", "etcd": "/var/lib/etcd", "postgres": "/var/lib/postgresql", "haproxy": "/var/lib/haproxy",
+         "prometheus": "/var/lib/prometheus"}
 
 # The paths each role's configuration and commands use, bound from the node's root. /etc/postgresql
 # is bound (empty) so the prepare script never sees, or drops, the test machine's own 15/main.
@@ -59,7 +62,7 @@ FILE_MOUNTS = {"/etc/hosts"}
 ROLE_MOUNTS = {
     "etcd": ["/etc/etcd", "/var/lib/etcd", "/usr/local/sbin", "/etc/systemd/system", "/etc/pgha"],
     "postgres": ["/etc/patroni", "/etc/postgresql", "/var/lib/postgresql", "/run/postgresql", "/usr/local/sbin",
-                 "/etc/udev/rules.d", *PGBACKREST_MOUNTS],
+                 "/etc/udev/rules.d", "/etc/prometheus-postgres-exporter", *PGBACKREST_MOUNTS],
     "haproxy": ["/etc/haproxy"],
     "backup_repository": ["/var/lib/pgbackrest", "/etc/systemd/system", "/usr/local/sbin", *PGBACKREST_MOUNTS],
 }
@@ -152,6 +155,7 @@ class Node:
         unit = DEBIAN_UNITS[name] if name in DEBIAN_UNITS else self.pgha_unit(name)
         env = [e.replace("%H", self.name) for e in unit.env]
         argv = list(unit.argv)
+        pre = []
         if unit.dropin_dir:
             # Later Environment= lines win, as in systemd: the drop-ins pgha renders come last. An
             # empty ExecStart= clears the package's command; the next one replaces it.
@@ -161,6 +165,15 @@ class Node:
                         env.extend(shlex.split(line[len("Environment="):]))
                     elif line.startswith("ExecStart="):
                         argv = shlex.split(line[len("ExecStart="):])
+                    elif line.startswith("ExecStartPre="):
+                        pre.append(line[len("ExecStartPre="):])
+        for command in pre:
+            # systemd's prefixes: "-" ignores a failure, "+" runs it as root whatever User= says.
+            prefixes = command[:len(command) - len(command.lstrip("-+@!:"))]
+            pre_argv = shlex.split(command[len(prefixes):])
+            out = self.run(pre_argv, self.mounts, user=None if "+" in prefixes or unit.user == "root" else unit.user,
+                           timeout=60)
+            assert out.returncode == 0 or "-" in prefixes, f"{self.name}: {name} ExecStartPre {pre_argv} failed\n{out}"
         base = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", f"HOME={HOMES[unit.user]}", "LANG=C.UTF-8"]
         assert argv, f"{self.name}: the drop-ins of {name} clear ExecStart and set none"
         argv = ["env", "-i", *base, *env, *argv]

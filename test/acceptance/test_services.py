@@ -393,9 +393,9 @@ def test_read_only_ports_reach_replicas_within_the_lag_bound_and_the_sync_standb
            f"reached {sync} only")
 
 
-def scrape_metrics(path="/metrics"):
-    """(status, body) of the load balancer's Prometheus endpoint (haproxy.metrics_port)."""
-    conn = http.client.HTTPConnection(LB, 8405, timeout=5)
+def scrape(ip, port, context, path="/metrics"):
+    """(status, body) of a metrics endpoint over HTTPS with `context` (its CA, maybe a client certificate)."""
+    conn = http.client.HTTPSConnection(ip, port, timeout=5, context=context)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
@@ -404,11 +404,34 @@ def scrape_metrics(path="/metrics"):
         conn.close()
 
 
+def refused_without_client_certificate(services, ip, port):
+    """True when the endpoint ends a TLS session whose client shows no certificate, and answers no
+    plain HTTP either."""
+    anonymous = ssl.create_default_context(cafile=str(services.ca))
+    try:
+        scrape(ip, port, anonymous)
+        return False
+    except (ssl.SSLError, ConnectionError, http.client.HTTPException, OSError):
+        pass
+    conn = http.client.HTTPConnection(ip, port, timeout=5)
+    try:
+        conn.request("GET", "/metrics")
+        return conn.getresponse().status != 200
+    except (ConnectionError, http.client.HTTPException, OSError):
+        return True
+    finally:
+        conn.close()
+
+
 def test_the_load_balancer_serves_prometheus_metrics_on_its_address(services):
-    """haproxy.metrics_port: HAProxy's own exporter answers /metrics on the advertised address, and
-    what it says matches the cluster: one server up behind the leader's port, two behind the
-    replicas' port, one behind the synchronous standby's."""
+    """haproxy.metrics_port with metrics_tls: HAProxy's own exporter answers /metrics over HTTPS on
+    the advertised address to scrapers with a certificate of the cluster's CA only, and what it
+    says matches the cluster: one server up behind the leader's port, two behind the replicas'
+    port, one behind the synchronous standby's."""
     services.wait_ready(120, "a healthy cluster")
+
+    def scrape_metrics(path="/metrics"):
+        return scrape(LB, 8405, services.context, path)
 
     def active_servers():
         status, body = scrape_metrics()
@@ -424,6 +447,37 @@ def test_the_load_balancer_serves_prometheus_metrics_on_its_address(services):
     expected = {"postgres": 1, "patroni-api": 1, "postgres-replicas": 2, "postgres-sync-standby": 1}
     wait_for(lambda: active_servers() == expected, 30, f"the metrics to report {expected}")
     assert scrape_metrics("/anything-else")[0] == 404
+    assert refused_without_client_certificate(services, LB, 8405)
+
+
+def test_each_postgres_node_serves_its_metrics_over_mutual_tls(services):
+    """postgres_exporter with tls: Debian's prometheus-postgres-exporter on every node, over HTTPS
+    for scrapers with a certificate of the cluster's CA only. It logs in as pgha_monitor by peer
+    authentication; the leader made that role (Patroni's on_start callback), with pg_monitor and
+    nothing more, and the replicas have it by replication."""
+    services.wait_ready(120, "a healthy cluster")
+    nodes = {m["name"]: services.node(m).ip for m in services.members()}
+    assert len(nodes) == 3, nodes
+
+    def up(ip):
+        status, body = scrape(ip, 9187, services.context)
+        return status == 200 and "\npg_up 1\n" in f"\n{body}"
+
+    for name, ip in nodes.items():
+        wait_for(lambda ip=ip: up(ip), 90, f"{name}'s exporter to reach PostgreSQL")
+    leader = services.node(services.leader()).ip
+    _, body = scrape(leader, 9187, services.context)
+    # pg_monitor reads every session and the replication state: a role without it sees neither.
+    assert "pg_stat_activity_count{" in body, body[:2000]
+    assert "pg_stat_replication_pg_wal_lsn_diff{" in body, [line for line in body.splitlines() if "replication" in line][:20]
+    role = query_one(leader, PASSWORD, services.ca,
+                     "SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin, "
+                     "(SELECT array_agg(b.rolname::text ORDER BY b.rolname) FROM pg_auth_members m "
+                     " JOIN pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid), rolpassword IS NULL "
+                     "FROM pg_authid r WHERE rolname = 'pgha_monitor'")
+    assert role == (False, False, False, False, False, True, ["pg_monitor"], True), role
+    for ip in nodes.values():
+        assert refused_without_client_certificate(services, ip, 9187), ip
 
 
 def test_a_wrong_password_is_refused(services):
