@@ -121,6 +121,10 @@ resource "pgha_etcd_member" "etcd" {
   cmdline                = var.cmdline
   console_log            = var.console_log_dir == null ? null : "${var.console_log_dir}/${each.key}.log"
 
+  node_exporter {
+    enabled = var.node_exporter
+  }
+
   chrony {
     enabled  = length(var.ntp_servers) > 0
     servers  = [for server in var.ntp_servers : { url = server, options = ["iburst"] }]
@@ -228,6 +232,10 @@ resource "pgha_postgres_node" "postgres" {
   cmdline                = var.cmdline
   console_log            = var.console_log_dir == null ? null : "${var.console_log_dir}/${each.key}.log"
 
+  node_exporter {
+    enabled = var.node_exporter
+  }
+
   chrony {
     enabled  = length(var.ntp_servers) > 0
     servers  = [for server in var.ntp_servers : { url = server, options = ["iburst"] }]
@@ -322,6 +330,10 @@ resource "pgha_haproxy_lb" "lb" {
   cmdline                = var.cmdline
   console_log            = var.console_log_dir == null ? null : "${var.console_log_dir}/${local.lb_name}.log"
 
+  node_exporter {
+    enabled = var.node_exporter
+  }
+
   chrony {
     enabled  = length(var.ntp_servers) > 0
     servers  = [for server in var.ntp_servers : { url = server, options = ["iburst"] }]
@@ -384,6 +396,10 @@ resource "pgha_backup_repository" "backups" {
   initrd      = var.initrd
   cmdline     = var.cmdline
   console_log = var.console_log_dir == null ? null : "${var.console_log_dir}/${each.key}.log"
+
+  node_exporter {
+    enabled = var.node_exporter
+  }
 
   chrony {
     enabled  = length(var.ntp_servers) > 0

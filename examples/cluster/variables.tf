@@ -38,6 +38,12 @@ variable "network" {
   default     = ""
 }
 
+variable "node_exporter" {
+  description = "Run Prometheus' node exporter on every VM (on its advertised address, port 9100)."
+  type        = bool
+  default     = true
+}
+
 variable "member_uris" {
   description = "Per VM name, the libvirt URI of the hypervisor it runs on; the others use the provider's (LIBVIRT_DEFAULT_URI, else qemu:///system). Each hypervisor needs the pool, the network and the VM's OS volume."
   type        = map(string)

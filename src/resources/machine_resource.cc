@@ -315,7 +315,11 @@ Value MachineResource::Read(const Context& ctx, const Value& state, Diagnostics&
 struct MachineResource::GuestChange {
   std::vector<cloudinit::WriteFile> writes;
   roles::LiveEffect effect;
+  // Files the prior render wrote and this one does not: their units stop, then they go, first.
+  roles::LiveEffect retire;
   bool reboot = false;
+
+  bool empty() const { return writes.empty() && retire.commands.empty(); }
 };
 
 MachineResource::GuestChange MachineResource::PlanGuestChange(const Value& prior, const GuestDocuments& next,
@@ -347,6 +351,14 @@ MachineResource::GuestChange MachineResource::PlanGuestChange(const Value& prior
   }
   change.effect = role_->LiveEffect(paths);
   change.effect.Append(roles::HostAgentsLiveEffect(paths));
+  if (before.ok()) {
+    std::vector<std::string> removed, kept;
+    for (const auto& f : next.files) kept.push_back(f.path);
+    for (const auto& old : before->files) {
+      if (std::find(kept.begin(), kept.end(), old.path) == kept.end()) removed.push_back(old.path);
+    }
+    change.retire = roles::RetireEffect(removed, kept);
+  }
   return change;
 }
 
@@ -386,9 +398,12 @@ absl::StatusOr<rolling::ClusterSlots::Hold> MachineResource::PrepareDisruption(c
 }
 
 absl::Status MachineResource::ApplyLive(const Context& ctx, const MachineRef& ref, const GuestChange& change) const {
-  if (change.writes.empty()) return absl::OkStatus();
+  if (change.empty()) return absl::OkStatus();
   agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
   agent::GuestAgent agent(channel, [&ctx] { return ctx.cancel.cancelled(); });
+  if (auto retired = RunEach(agent, channel, change.retire.commands, std::chrono::seconds(120)); !retired.ok()) {
+    return retired;
+  }
   for (const auto& f : change.writes) {
     if (auto s = agent.WriteFile(f.path, f.content, f.owner, f.permissions); !s.ok()) return s;
   }

@@ -153,6 +153,51 @@ LiveEffect EtcdLiveEffect(const std::vector<std::string>& changed) {
   return e;
 }
 
+namespace {
+
+// The systemd unit a path pgha writes belongs to: "x.timer" for /etc/systemd/system/x.timer and
+// "x.service" for a drop-in in /etc/systemd/system/x.service.d/; "" for any other file.
+std::string UnitOf(std::string_view path) {
+  constexpr std::string_view kUnits = "/etc/systemd/system/";
+  if (path.substr(0, kUnits.size()) != kUnits) return "";
+  std::string_view rest = path.substr(kUnits.size());
+  const size_t slash = rest.find('/');
+  if (slash != std::string_view::npos) {
+    const std::string_view dir = rest.substr(0, slash);
+    if (dir.size() <= 2 || dir.substr(dir.size() - 2) != ".d") return "";
+    return std::string(dir.substr(0, dir.size() - 2));
+  }
+  return std::string(rest);
+}
+
+}  // namespace
+
+LiveEffect RetireEffect(const std::vector<std::string>& removed, const std::vector<std::string>& kept) {
+  LiveEffect e;
+  if (removed.empty()) return e;
+  std::vector<std::string> units;
+  for (const auto& path : removed) {
+    const std::string unit = UnitOf(path);
+    if (unit.empty() || std::find(units.begin(), units.end(), unit) != units.end()) continue;
+    const bool still_ours =
+        std::any_of(kept.begin(), kept.end(), [&](const std::string& k) { return UnitOf(k) == unit; });
+    if (!still_ours) units.push_back(unit);
+  }
+  if (!units.empty()) {
+    // The script is fixed; the unit names are its arguments, never part of its text.
+    std::vector<std::string> stop = {"/bin/sh", "-c",
+                                     "for unit; do systemctl disable --now \"$unit\" >/dev/null 2>&1 || true; done",
+                                     "pgha-retire"};
+    stop.insert(stop.end(), units.begin(), units.end());
+    e.commands.push_back(std::move(stop));
+  }
+  std::vector<std::string> remove = {"/bin/rm", "-f", "--"};
+  remove.insert(remove.end(), removed.begin(), removed.end());
+  e.commands.push_back(std::move(remove));
+  if (!units.empty()) e.commands.push_back({"/bin/systemctl", "daemon-reload"});
+  return e;
+}
+
 LiveEffect PatroniLiveEffect(const std::vector<std::string>& changed) {
   LiveEffect e;
   // SIGHUP: Patroni re-reads its configuration, reloads PostgreSQL (which

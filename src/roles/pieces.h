@@ -39,6 +39,13 @@ struct HostEntry {
 };
 absl::StatusOr<RolePieces> StaticHosts(const std::vector<HostEntry>& entries);
 
+// Files an earlier render wrote that the new one no longer has (a block taken away): the units
+// they made (a unit file, or a drop-in for a package's unit) are stopped and disabled, unless a
+// file the new render keeps still belongs to that unit (a renamed drop-in); then the files go.
+// Never disruptive: a role's own service always keeps its files. A unit already gone is no error,
+// so a retried apply runs it again safely.
+LiveEffect RetireEffect(const std::vector<std::string>& removed, const std::vector<std::string>& kept);
+
 LiveEffect EtcdLiveEffect(const std::vector<std::string>& changed);
 LiveEffect PatroniLiveEffect(const std::vector<std::string>& changed);
 LiveEffect HaproxyLiveEffect(const std::vector<std::string>& changed);

@@ -102,5 +102,44 @@ TEST(LiveEffect, AppendKeepsEachCommandOnce) {
   EXPECT_TRUE(e.disruptive);
 }
 
+TEST(LiveEffect, ARemovedBlockStopsItsUnitsThenItsFilesGo) {
+  // The exporter block taken away: its drop-in, web configuration and role script are gone.
+  const std::vector<std::string> removed = {
+      "/etc/systemd/system/prometheus-postgres-exporter.service.d/pgha.conf",
+      "/etc/prometheus-postgres-exporter/pgha-web.yml", "/usr/local/sbin/pgha-monitor-role"};
+  const std::vector<std::string> kept = {"/etc/patroni/config.yml", "/etc/systemd/system/patroni.service.d/pgha.conf"};
+  const LiveEffect e = RetireEffect(removed, kept);
+  EXPECT_FALSE(e.disruptive);
+  ASSERT_EQ(e.commands.size(), 3u);
+  // A fixed script, the unit as its argument: a retried apply finds the unit gone and goes on.
+  EXPECT_EQ(e.commands[0].front(), "/bin/sh");
+  EXPECT_EQ(e.commands[0].back(), "prometheus-postgres-exporter.service");
+  EXPECT_NE(e.commands[0][2].find("systemctl disable --now \"$unit\""), std::string::npos);
+  EXPECT_NE(e.commands[0][2].find("|| true"), std::string::npos);
+  const std::vector<std::string> rm = {"/bin/rm", "-f", "--", removed[0], removed[1], removed[2]};
+  EXPECT_EQ(e.commands[1], rm);
+  EXPECT_EQ(e.commands[2], (std::vector<std::string>{"/bin/systemctl", "daemon-reload"}));
+}
+
+TEST(LiveEffect, ATimerAndItsServiceStopTogetherAndNothingElseDoes) {
+  const LiveEffect e = RetireEffect({"/etc/systemd/system/pgha-etcd-snapshot.timer",
+                                     "/etc/systemd/system/pgha-etcd-snapshot.service", "/etc/pgha/etcd-snapshot/member.yml"},
+                                    {"/etc/etcd/pgha.yml"});
+  ASSERT_FALSE(e.commands.empty());
+  const std::vector<std::string> units(e.commands[0].begin() + 4, e.commands[0].end());
+  EXPECT_EQ(units, (std::vector<std::string>{"pgha-etcd-snapshot.timer", "pgha-etcd-snapshot.service"}));
+}
+
+TEST(LiveEffect, ARenamedDropInNeverStopsItsService) {
+  // A later pgha renaming Patroni's drop-in must not stop Patroni: the unit keeps a file.
+  const LiveEffect e = RetireEffect({"/etc/systemd/system/patroni.service.d/pgha.conf"},
+                                    {"/etc/systemd/system/patroni.service.d/10-pgha.conf"});
+  ASSERT_EQ(e.commands.size(), 1u);
+  EXPECT_EQ(e.commands[0][0], "/bin/rm");
+  EXPECT_TRUE(RetireEffect({}, {"/etc/patroni/config.yml"}).commands.empty());
+  // A plain file only goes.
+  EXPECT_EQ(RetireEffect({"/etc/haproxy/tls/metrics.pem"}, {}).commands.size(), 1u);
+}
+
 }  // namespace
 }  // namespace pgha::roles

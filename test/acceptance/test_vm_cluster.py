@@ -11,6 +11,8 @@ would, through the load balancer VM with sslmode=verify-full:
   - a live certificate rotation (new certificates for every PostgreSQL node) reaches PostgreSQL and
     the REST API without a reboot, a restart or a failover, while a writer sees no error;
   - replacing the leader's VM switches over to the synchronous standby first; no acknowledged row is lost;
+  - a block taken away from running VMs (node_exporter disabled) stops and disables the unit pgha made
+    and deletes its files, live;
   - (full size, or PGHA_VM_POWER_OFF=1) the leader's VM powered off mid-stream loses no acknowledged row;
   - (etcd or full size) replacing the etcd leader's VM (pgha_etcd_member) while the writer runs: the
     member leaves the cluster (leadership moved first) before its VM goes, the new one joins as a
@@ -373,6 +375,7 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
         if SIZE != "etcd" and not BACKUP:
             rotate_certificates_live(ws, ca, tmp_path, report)
             replace_postgres_leader(ws, ca, report)
+            retire_node_exporters(ws, ca, report)
         # 3. (etcd or full size) etcd membership through terraform apply: the etcd leader's VM replaced.
         if ETCD_COUNT >= 3:
             replace_etcd_leader(ws, ca, tmp_path, report)
@@ -465,6 +468,24 @@ def replace_postgres_leader(ws, ca, report):
            f"(strict synchronous mode with {POSTGRES_COUNT} nodes waits for the rebuilt standby), "
            f"{len(acked)} acked, lost per node {lost}, {len(writer.unknown)} unknown outcome")
     assert not any(lost.values()), f"acknowledged rows missing: {lost}"
+
+
+def retire_node_exporters(ws, ca, report):
+    """A block taken away from running VMs (node_exporter disabled): the live change stops and disables
+    the unit pgha made and deletes its files, with no restart of the cluster's services."""
+    wait_for(lambda: healthy(ca), 600, "a healthy cluster before the node exporters are retired")
+    started = time.monotonic()
+    ws.write("retire.auto.tfvars.json", json.dumps({"node_exporter": False}))
+    ws.run("apply", "-auto-approve", "-input=false", timeout=1800)
+    took = time.monotonic() - started
+    check = ["/bin/sh", "-c", "systemctl is-active prometheus-node-exporter; systemctl is-enabled prometheus-node-exporter; "
+             "test -e /etc/systemd/system/prometheus-node-exporter.service.d/pgha.conf && echo kept || echo deleted"]
+    seen = {name: guest_run(name, check, timeout=120)[1].split() for name in NAMES}
+    report(f"tier B ({SIZE}) node exporters retired live", f"apply {took:.0f} s; {seen}")
+    for name, said in seen.items():
+        assert said == ["inactive", "disabled", "deleted"], f"{name}: {said}"
+    ws.run("plan", "-detailed-exitcode", "-input=false", expect=0)
+    assert healthy(ca), "the cluster is not healthy after the node exporters were retired"
 
 
 def etcdctl(client, *args, timeout=15):
