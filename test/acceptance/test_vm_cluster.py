@@ -10,9 +10,9 @@ would, through the load balancer VM with sslmode=verify-full:
     member's role;
   - a live certificate rotation (new certificates for every PostgreSQL node) reaches PostgreSQL and
     the REST API without a reboot, a restart or a failover, while a writer sees no error;
-  - replacing the leader's VM switches over to the synchronous standby first; no acknowledged row is lost;
   - a block taken away from running VMs (node_exporter disabled) stops and disables the unit pgha made
     and deletes its files, live;
+  - replacing the leader's VM switches over to the synchronous standby first; no acknowledged row is lost;
   - (full size, or PGHA_VM_POWER_OFF=1) the leader's VM powered off mid-stream loses no acknowledged row;
   - (etcd or full size) replacing the etcd leader's VM (pgha_etcd_member) while the writer runs: the
     member leaves the cluster (leadership moved first) before its VM goes, the new one joins as a
@@ -374,8 +374,10 @@ def test_the_example_cluster_applies_healthy_rotates_certificates_live_and_repla
         # (The backup smoke stops after its own checks: the small run in CI covers these.)
         if SIZE != "etcd" and not BACKUP:
             rotate_certificates_live(ws, ca, tmp_path, report)
-            replace_postgres_leader(ws, ca, report)
+            # Before the replacement: each node's update waits for its health, and a rebuilt standby
+            # takes minutes under TCG to catch up.
             retire_node_exporters(ws, ca, report)
+            replace_postgres_leader(ws, ca, report)
         # 3. (etcd or full size) etcd membership through terraform apply: the etcd leader's VM replaced.
         if ETCD_COUNT >= 3:
             replace_etcd_leader(ws, ca, tmp_path, report)
