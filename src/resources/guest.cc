@@ -220,13 +220,14 @@ void ValidateGuest(const Reader& reader, Diagnostics& diags) {
       }
     }
   }
-  const Value& exporter = Attr(config, "node_exporter");
-  const Value& listen = Attr(exporter, "listen_address");
-  if (listen.IsKnown() && !roles::IsListenAddress(listen.AsString())) {
-    diags.AddError("Invalid listen address",
-                   pgha::StrCat("\"", listen.AsString(), "\" is not [host]:port, e.g. :9100 or 10.0.0.5:9100."),
-                   Path::Of("node_exporter").Attr("listen_address"));
-  }
+  ErrorUnlessListenAddress(Attr(Attr(config, "node_exporter"), "listen_address"), ":9100 or 10.0.0.5:9100",
+                           Path::Of("node_exporter").Attr("listen_address"), diags);
+}
+
+void ErrorUnlessListenAddress(const Value& listen, std::string_view example, const Path& path, Diagnostics& diags) {
+  if (!listen.IsKnown() || listen.IsNull() || roles::IsListenAddress(listen.AsString())) return;
+  diags.AddError("Invalid listen address",
+                 pgha::StrCat("\"", listen.AsString(), "\" is not [host]:port, e.g. ", example, "."), path);
 }
 
 absl::StatusOr<GuestDocuments> RenderGuest(const Reader& config, const RoleOutput& role,

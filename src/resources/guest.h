@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -14,6 +15,7 @@
 #include "roles/pieces.h"
 #include "schema/reader.h"
 #include "value/diagnostics.h"
+#include "value/path.h"
 #include "value/value.h"
 
 namespace pgha::resources {
@@ -51,6 +53,11 @@ std::string NetworkOf(const std::string& ip, int64_t prefix);
 
 // Rules for the guest inputs, at their attribute paths.
 void ValidateGuest(const schema::Reader& config, value::Diagnostics& diags);
+
+// An exporter's listen address (node_exporter, postgres_exporter): [host]:port, or an error at `path`
+// showing `example`. Unknown or unset: nothing to say.
+void ErrorUnlessListenAddress(const value::Value& listen, std::string_view example, const value::Path& path,
+                              value::Diagnostics& diags);
 
 // data_device: the block device of a data disk ("/dev/vdb"), or "" for none.
 absl::StatusOr<GuestDocuments> RenderGuest(const schema::Reader& config, const RoleOutput& role,

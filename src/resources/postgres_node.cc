@@ -7,6 +7,7 @@
 #include "backup/info.h"
 #include "base/strings.h"
 #include "resources/cert_checks.h"
+#include "resources/guest.h"
 #include "resources/metrics_tls.h"
 #include "resources/restore_check.h"
 #include "roles/patroni.h"
@@ -150,12 +151,8 @@ class Postgres final : public Role {
     ValidateRestore(Attr(config, "restore"), backup, diags);
     const Value& exporter = Attr(config, "postgres_exporter");
     if (exporter.IsKnown() && !exporter.IsNull()) {
-      const Value& listen = exporter.GetAttr("listen_address");
-      if (listen.IsKnown() && !listen.IsNull() && !roles::IsListenAddress(listen.AsString())) {
-        diags.AddError("Invalid listen address",
-                       pgha::StrCat("\"", listen.AsString(), "\" is not [host]:port, e.g. 10.0.0.21:9187."),
-                       Path::Of("postgres_exporter").Attr("listen_address"));
-      }
+      ErrorUnlessListenAddress(exporter.GetAttr("listen_address"), "10.0.0.21:9187",
+                               Path::Of("postgres_exporter").Attr("listen_address"), diags);
       WarnUnlessMetricsTlsCovers(exporter.GetAttr("tls"), ip, Path::Of("postgres_exporter").Attr("tls"), diags);
     }
     const Value& rest = Attr(config, "rest_api");

@@ -90,6 +90,12 @@ TEST_F(PostgresNodeTest, RulesAreCheckedAtTheirPaths) {
   bad_member.replace(bad_member.find("10.0.0.23"), 9, "10.0.0.0/33");
   EXPECT_TRUE(Contains(Diagnose(node(), Config(node(), bad_member)),
                        "Invalid value for postgres.member_addresses[2] @ postgres.member_addresses[2]"));
+  EXPECT_TRUE(Contains(with(R"(, "postgres_exporter": {"listen_address": "10.0.0.21"})"),
+                       "Invalid listen address @ postgres_exporter.listen_address"));
+  EXPECT_FALSE(Contains(with(R"(, "postgres_exporter": {"listen_address": "10.0.0.21:9187"})"),
+                        "Invalid listen address @ postgres_exporter.listen_address"));
+  EXPECT_TRUE(Contains(with(R"(, "node_exporter": {"listen_address": "9100"})"),
+                       "Invalid listen address @ node_exporter.listen_address"));
 }
 
 // The backup block, with only what it requires: the schema's defaults reach Patroni's configuration.
