@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CLIENTS
+
 URI = os.environ.get("PGHA_LIBVIRT_URI", "")
 POOL = "pgha-test"
 NETWORK = "pgha-accept-net"
@@ -233,9 +235,11 @@ def test_cloud_init_changes_apply_in_place_and_import_takes_the_domain_name(work
     assert domain_state(name) is None
 
 
-def test_disk_format_is_pinned_never_probed_from_what_the_guest_wrote(workspace, libvirt_env, tmp_path):
+def test_disk_format_is_pinned_never_probed_from_what_the_guest_wrote(workspace, libvirt_env, tmp_path, client):
     """A guest that writes a qcow2 header naming a host file as its backing store onto its raw data
     disk must not make the next VM on that disk (a replacement) open that host file."""
+    if client != CLIENTS[0][1]:
+        pytest.skip("the domain XML pgha writes does not depend on the client: the first one drives it")
     ws = workspace
     ws.copy_example("etcd-member")
     name = "pgha-example-etcd-1"
