@@ -7,6 +7,8 @@
 #include "base/strings.h"
 #include "absl/strings/str_join.h"
 #include "health/health.h"
+#include "rolling/cascade.h"
+#include "rolling/guest_script.h"
 #include "rolling/patroni_config.h"
 #include "rolling/slots.h"
 #include "rolling/switchover.h"
@@ -387,10 +389,26 @@ absl::StatusOr<rolling::ClusterSlots::Hold> MachineResource::PrepareDisruption(c
   if (role_->service() == health::Service::kPatroni) {
     agent::LibvirtChannel channel(ref.uri, ref.uuid, ref.name);
     agent::GuestAgent agent(channel, cancelled);
+    // Never to a member this apply is deleting.
+    const auto leaving = rolling::ClusterSlots::Process().Leaving(cluster);
+    // The other replicas stream from the candidate first (rolling/cascade.h), when pgha reaches
+    // them: a domain of the member's name on this hypervisor.
+    const rolling::RunCascade cascade = [&](const std::string& member, const std::vector<std::string>& args) {
+      agent::LibvirtChannel other(ref.uri, "", member);
+      agent::GuestAgent other_agent(other, cancelled);
+      return rolling::RunGuestScript(other_agent, "agent/cascade.py", args,
+                                     rolling::kCascadeWait + std::chrono::seconds(60));
+    };
+    std::optional<rolling::SwitchoverPlan> plan;
+    if (leader) {
+      auto planned = rolling::PlanSwitchover(agent, leaving);
+      if (planned.ok() && *planned) plan = std::move(**planned);
+    }
+    if (plan) rolling::PointReplicasAtCandidate(*plan, cascade);
     const auto wait = std::max(std::chrono::seconds(10), std::chrono::duration_cast<std::chrono::seconds>(
                                                              std::min(deadline - Clock::now(), Clock::duration(std::chrono::seconds(120)))));
-    // Never to a member this apply is deleting.
-    auto moved = rolling::SwitchoverFrom(agent, wait, rolling::ClusterSlots::Process().Leaving(cluster));
+    auto moved = rolling::SwitchoverFrom(agent, wait, leaving);
+    if (plan) rolling::ClearCascade(*plan, cascade);
     // An agent that does not answer: the node is not serving (not booted, broken); nothing to hand over.
     if (!moved.ok() && !absl::IsUnavailable(moved.status())) return moved.status();
   }

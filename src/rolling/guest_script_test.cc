@@ -35,6 +35,28 @@ TEST_F(GuestScripts, ASwitchoverWithoutPatroniFailsAndSaysWhy) {
   EXPECT_NE(moved.status().message().find("/etc/patroni/config.yml"), std::string::npos) << moved.status();
 }
 
+TEST_F(GuestScripts, ASwitchoverPlanWithoutPatroniFailsAndSaysWhy) {
+  agent::GuestAgent agent(*channel_);
+  auto plan = PlanSwitchover(agent);
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kFailedPrecondition) << plan.status();
+  EXPECT_NE(plan.status().message().find("/etc/patroni/config.yml"), std::string::npos) << plan.status();
+}
+
+TEST_F(GuestScripts, TheCascadeScriptIsShippedAndChangesNothingWithoutPatroni) {
+  agent::GuestAgent agent(*channel_);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"clear"}, std::vector<std::string>{"follow", "pg-2", "5", "/service/", "main"}}) {
+    auto said = RunGuestScript(agent, "agent/cascade.py", args, seconds(60));
+    ASSERT_TRUE(said.ok()) << said.status();
+    EXPECT_EQ(said->value("result", ""), "failed") << said->dump();
+    EXPECT_NE(said->value("reason", "").find("/etc/patroni/config.yml"), std::string::npos) << said->dump();
+  }
+  // A name that could be read as an option or a path is refused before anything is read.
+  auto odd = RunGuestScript(agent, "agent/cascade.py", {"follow", "--x", "5", "/service/", "main"}, seconds(60));
+  ASSERT_TRUE(odd.ok()) << odd.status();
+  EXPECT_EQ(odd->value("result", ""), "skipped") << odd->dump();
+}
+
 TEST_F(GuestScripts, DynamicConfigurationWithoutPatroniFailsAndSaysWhy) {
   agent::GuestAgent agent(*channel_);
   auto synced = SyncDynamicConfig(agent);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,17 @@ struct SwitchoverOutcome {
 // no one else runs the outcome is kAlone.
 absl::StatusOr<SwitchoverOutcome> SwitchoverFrom(agent::GuestAgent& leader, std::chrono::seconds wait,
                                                  const std::vector<std::string>& leaving = {});
+
+// What a switchover from this leader would do now (switchover.py plan).
+struct SwitchoverPlan {
+  std::string candidate;              // empty: no streaming synchronous standby at this moment
+  std::vector<std::string> replicas;  // the other running members, none of them leaving
+  std::string scope, ns;              // the Patroni cluster (scope, namespace)
+};
+
+// nullopt when this node does not lead or has no one to hand over to; an
+// error when the script could not tell.
+absl::StatusOr<std::optional<SwitchoverPlan>> PlanSwitchover(agent::GuestAgent& leader,
+                                                             const std::vector<std::string>& leaving = {});
 
 }  // namespace pgha::rolling

@@ -8,6 +8,10 @@
 #   {"result": "not_leader", "leader": NAME}   nothing to do
 #   {"result": "alone"}                        no other member runs: nothing to switch to
 #   {"result": "failed", "reason": TEXT}
+# `switchover.py plan [LEAVING...]` changes nothing: it names the synchronous
+# standby a switchover would hand over to now and the other running replicas
+# (which pgha points at it first, templates/agent/cascade.py):
+#   {"result": "plan", "candidate": NAME or null, "replicas": [NAME, ...], "scope": S, "namespace": N}
 import base64
 import json
 import ssl
@@ -18,7 +22,8 @@ import urllib.request
 
 import yaml
 
-WAIT = float(sys.argv[1]) if len(sys.argv) > 1 else 90
+PLAN = len(sys.argv) > 1 and sys.argv[1] == "plan"
+WAIT = 0 if PLAN else float(sys.argv[1]) if len(sys.argv) > 1 else 90
 # Members being deleted by the same apply: never candidates.
 LEAVING = set(sys.argv[2:])
 
@@ -74,6 +79,10 @@ def main():
     while True:
         candidate = next((m["name"] for m in cluster.values() if m["role"] == "sync_standby"
                           and m.get("state") in ("running", "streaming") and isinstance(m.get("lag"), int)), None)
+        if PLAN:
+            return {"result": "plan", "candidate": candidate,
+                    "replicas": sorted(m["name"] for m in others if m["name"] != candidate),
+                    "scope": conf.get("scope"), "namespace": conf.get("namespace", "/service/")}
         if candidate or time.monotonic() > deadline:
             break
         time.sleep(1)

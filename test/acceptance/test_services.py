@@ -1053,11 +1053,19 @@ def durability_run(services, report, mode, run):
 SWITCHOVER = PROBE.parent / "switchover.py"
 
 
-def switchover(node, wait=60):
-    """templates/agent/switchover.py run on `node` as pgha runs it through a VM's guest agent."""
-    out = node.run(["/usr/bin/python3", "-", str(wait)], node.mounts, input=SWITCHOVER.read_text(), timeout=wait + 90)
+CASCADE = PROBE.parent / "cascade.py"
+
+
+def agent_script(node, script, *args, timeout=150):
+    """A script of templates/agent/ run on `node` as pgha runs it through a VM's guest agent."""
+    out = node.run(["/usr/bin/python3", "-", *map(str, args)], node.mounts, input=script.read_text(), timeout=timeout)
     assert out.returncode == 0, f"{node.name}: {out.stderr[-3000:]}"
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def switchover(node, wait=60):
+    """templates/agent/switchover.py run on `node` as pgha runs it through a VM's guest agent."""
+    return agent_script(node, SWITCHOVER, wait, timeout=wait + 90)
 
 
 def test_a_stale_leader_cannot_take_the_leader_key_back(services):
@@ -1088,10 +1096,22 @@ def test_a_planned_switchover_hands_the_leader_to_the_sync_standby_in_seconds(se
     standby = next(m["name"] for m in members if m["role"] == "sync_standby")
     replica = services.node(next(m for m in members if m["role"] == "replica"))
     assert switchover(replica) == {"result": "not_leader", "leader": old.name}
+    rendered = (replica.root / "etc/patroni/config.yml").read_text()
 
     writer = Writer(LB, APP_PASSWORD, services.ca, first_id=500_000_000, user=APP_USER).start()
     try:
         wait_for(lambda: len(writer.acked) >= 200, 60, "200 acknowledged rows before the switchover")
+        # What the provider does first (MachineResource::PrepareDisruption): the plan names the
+        # candidate and the other replicas, which stream from the candidate before the handover.
+        plan = agent_script(old, SWITCHOVER, "plan")
+        assert {k: plan.get(k) for k in ("result", "candidate", "replicas")} == {
+            "result": "plan", "candidate": standby, "replicas": [replica.name]}, plan
+        cluster = (plan["namespace"], plan["scope"])
+        assert agent_script(services.cluster.nodes[standby], CASCADE, "follow", standby, 30, *cluster)["result"] == "skipped"
+        assert agent_script(replica, CASCADE, "follow", standby, 30, "/service/", "another")["result"] == "skipped"
+        cascaded = agent_script(replica, CASCADE, "follow", standby, 30, *cluster)
+        assert cascaded["result"] == "cascading", cascaded
+        assert "replicatefrom" in (replica.root / "etc/patroni/config.yml").read_text()
         started = time.monotonic()
         routed = []  # when the load balancer first sent a read to the new, promoted leader
 
@@ -1107,6 +1127,10 @@ def test_a_planned_switchover_hands_the_leader_to_the_sync_standby_in_seconds(se
         result = switchover(old)
         assert result["result"] == "switched" and result["to"] == standby, result
         wait_for(lambda: writer.acks_from(old.ip, started), 60, "acknowledged writes on the new leader")
+        # Then the tag goes: the file is again exactly what pgha rendered.
+        assert agent_script(replica, CASCADE, "clear") == {"result": "cleared"}
+        assert agent_script(replica, CASCADE, "clear") == {"result": "unchanged"}
+        assert (replica.root / "etc/patroni/config.yml").read_text() == rendered
         acked_now = len(writer.acked)
         wait_for(lambda: len(writer.acked) >= acked_now + 100, 60, "100 more acknowledged rows")
     finally:
@@ -1122,7 +1146,8 @@ def test_a_planned_switchover_hands_the_leader_to_the_sync_standby_in_seconds(se
     report("tier A planned switchover (templates/agent/switchover.py)",
            f"write outage {outage:.2f} s (last commit on the old leader at {last_old:+.2f} s, first on the new one at "
            f"{first_new:+.2f} s, first read routed to it at {routed[0] if routed else float('nan'):+.2f} s), "
-           f"the script took {result['seconds']} s, {len(acked)} acked, "
+           f"the script took {result['seconds']} s ({replica.name} streamed from {standby} after "
+           f"{cascaded['seconds']} s before it), {len(acked)} acked, "
            f"{len(lost)} lost, {len(writer.unknown)} unknown outcome, {old.name} -> {new.name}")
     assert not lost, sorted(lost)[:20]
     # The budget is 3 s (docs/testing.md records each run against it). The guard here is looser, for a
