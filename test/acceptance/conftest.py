@@ -65,6 +65,10 @@ def report():
     $PGHA_MEASUREMENTS as JSON when set), so every figure in docs/ comes from a rerunnable test."""
     def add(what, value):
         MEASUREMENTS.append({"what": what, "value": value})
+        # Written as they come too: a long on-command run stopped midway keeps what it measured.
+        path = os.environ.get("PGHA_MEASUREMENTS")
+        if path:
+            Path(path).write_text(json.dumps(MEASUREMENTS, indent=2) + "\n")
     return add
 
 
