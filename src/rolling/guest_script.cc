@@ -27,4 +27,9 @@ absl::StatusOr<nlohmann::json> RunGuestScript(agent::GuestAgent& agent, const st
   return j;
 }
 
+std::string StringField(const nlohmann::json& j, const char* key, std::string fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+
 }  // namespace pgha::rolling

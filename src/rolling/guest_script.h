@@ -18,4 +18,8 @@ namespace pgha::rolling {
 absl::StatusOr<nlohmann::json> RunGuestScript(agent::GuestAgent& agent, const std::string& script,
                                               const std::vector<std::string>& args, std::chrono::seconds deadline);
 
+// A string field of a script's answer, or `fallback` when it is missing or
+// not a string (nlohmann's value() throws on a null or a number there).
+std::string StringField(const nlohmann::json& j, const char* key, std::string fallback = {});
+
 }  // namespace pgha::rolling

@@ -23,6 +23,14 @@ TEST_F(GuestScripts, RunGuestScriptReturnsTheLastJsonObjectPrinted) {
   EXPECT_FALSE(j->value("healthy", true));
 }
 
+TEST(GuestScriptAnswer, AStringFieldThatIsNullOrANumberOrMissingIsTheFallback) {
+  const auto j = nlohmann::json::parse(R"({"scope": null, "reason": 7, "to": "pg-2"})");
+  EXPECT_EQ(StringField(j, "to"), "pg-2");
+  EXPECT_EQ(StringField(j, "scope"), "");
+  EXPECT_EQ(StringField(j, "reason", "no reason given"), "no reason given");
+  EXPECT_EQ(StringField(j, "missing", "x"), "x");
+}
+
 TEST_F(GuestScripts, AnUnknownScriptIsAnError) {
   agent::GuestAgent agent(*channel_);
   EXPECT_FALSE(RunGuestScript(agent, "agent/nope.py", {}, seconds(10)).ok());

@@ -19,7 +19,7 @@ absl::StatusOr<SwitchoverOutcome> SwitchoverFrom(agent::GuestAgent& leader, std:
   SwitchoverOutcome o;
   if (result == "switched") {
     o.kind = SwitchoverOutcome::Kind::kSwitched;
-    o.to = j.value("to", "");
+    o.to = StringField(j, "to");
     o.seconds = j.value("seconds", 0.0);
   } else if (result == "not_leader") {
     o.kind = SwitchoverOutcome::Kind::kNotLeader;
@@ -29,7 +29,7 @@ absl::StatusOr<SwitchoverOutcome> SwitchoverFrom(agent::GuestAgent& leader, std:
     o.kind = SwitchoverOutcome::Kind::kNotServing;
   } else {
     return absl::FailedPreconditionError(pgha::StrCat("the switchover from ", leader.channel().Describe(),
-                                                      " failed: ", j.value("reason", std::string("no reason given"))));
+                                                      " failed: ", StringField(j, "reason", "no reason given")));
   }
   return o;
 }
@@ -41,21 +41,21 @@ absl::StatusOr<std::optional<SwitchoverPlan>> PlanSwitchover(agent::GuestAgent& 
   auto ran = RunGuestScript(leader, "agent/switchover.py", args, std::chrono::seconds(90));
   if (!ran.ok()) return ran.status();
   const nlohmann::json& j = *ran;
-  const std::string result = j.contains("result") && j["result"].is_string() ? j["result"].get<std::string>() : "";
+  const std::string result = StringField(j, "result");
   if (result == "not_leader" || result == "alone" || result == "not_serving") return std::nullopt;
   if (result != "plan") {
     return absl::FailedPreconditionError(pgha::StrCat("the switchover plan in ", leader.channel().Describe(),
-                                                      " failed: ", j.value("reason", std::string("no reason given"))));
+                                                      " failed: ", StringField(j, "reason", "no reason given")));
   }
   SwitchoverPlan plan;
-  if (j.contains("candidate") && j["candidate"].is_string()) plan.candidate = j["candidate"].get<std::string>();
+  plan.candidate = StringField(j, "candidate");
   if (j.contains("replicas") && j["replicas"].is_array()) {
     for (const auto& r : j["replicas"]) {
       if (r.is_string()) plan.replicas.push_back(r.get<std::string>());
     }
   }
-  plan.scope = j.value("scope", std::string());
-  plan.ns = j.value("namespace", std::string());
+  plan.scope = StringField(j, "scope");
+  plan.ns = StringField(j, "namespace");
   return plan;
 }
 
