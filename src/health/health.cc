@@ -74,6 +74,12 @@ std::string Health::Describe() const {
   return out;
 }
 
+bool Health::BootFinished() const {
+  // No status file: cloud-init is disabled on this boot (its local stage runs before the network, so
+  // long before a service could be healthy).
+  return cloud_init_done || cloud_init_stage == "not started";
+}
+
 absl::StatusOr<Health> ParseReport(std::string_view text) {
   // The report is what the probe printed, or else its last line (a library may warn first).
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -134,7 +140,11 @@ absl::StatusOr<Health> WaitHealthy(agent::GuestAgent& agent, Service service, co
     auto h = Probe(agent, service, Depth::kWait);
     if (h.ok()) {
       agent_answered = true;
-      if (h->healthy) return h;
+      if (h->healthy && h->BootFinished()) return h;
+      if (h->healthy) {
+        h->problem = pgha::StrCat("the service is up, but cloud-init is still configuring this boot (",
+                                  h->cloud_init_stage, ") and its commands may restart it");
+      }
       last = std::move(*h);
     } else {
       last_error = std::string(h.status().message());

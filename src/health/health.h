@@ -43,6 +43,12 @@ struct Health {
 
   // Several lines: what was seen, for an error diagnostic.
   std::string Describe() const;
+
+  // cloud-init has finished this boot, or does not run in it. A service that is healthy before then
+  // may still be restarted by cloud-init's own commands: a reboot under a new instance-id (the seed
+  // changed since the last boot, e.g. by a live change) runs them all again, minutes into the boot
+  // under emulation.
+  bool BootFinished() const;
 };
 
 // The probe's JSON report.
@@ -62,7 +68,7 @@ struct WaitOptions {
   std::function<bool()> cancelled;
 };
 
-// Probes until healthy. DeadlineExceeded (its message says what was last
+// Probes until healthy and BootFinished. DeadlineExceeded (its message says what was last
 // seen, or that the agent never answered and how to fix that) at the timeout.
 absl::StatusOr<Health> WaitHealthy(agent::GuestAgent& agent, Service service, const WaitOptions& options);
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "agent/socket_channel.h"
+#include "base/strings.h"
 #include "gtest/gtest.h"
 #include "support/real_agent.h"
 
@@ -44,6 +45,20 @@ TEST(ParseReport, TakesTheLastLineAndDescribesAnUnhealthyEtcd) {
   for (const char* part : {"etcd does not answer", "modules-final", "boom", "activating/start", "restarted 2 times", "waiting"}) {
     EXPECT_NE(text.find(part), std::string::npos) << part << " missing from:\n" << text;
   }
+}
+
+// A reboot under a new instance-id runs cloud-init's commands again, and they restart the service
+// minutes into the boot: healthy before then is not yet settled.
+TEST(ParseReport, TheBootIsFinishedWhenCloudInitIsDoneOrDoesNotRun) {
+  const auto with = [](const char* cloud_init) {
+    auto h = ParseReport(pgha::StrCat(R"({"healthy": true, "cloud_init": )", cloud_init, "}"));
+    EXPECT_TRUE(h.ok()) << h.status();
+    return h.ok() && h->BootFinished();
+  };
+  EXPECT_FALSE(with(R"({"stage": "modules-final", "done": false, "errors": []})"));
+  EXPECT_FALSE(with(R"({"stage": "between stages", "done": false, "errors": []})"));
+  EXPECT_TRUE(with(R"({"stage": "done", "done": true, "errors": ["a failed module still ends the boot"]})"));
+  EXPECT_TRUE(with(R"({"stage": "not started", "done": false, "errors": []})"));
 }
 
 TEST(ParseReport, RefusesSomethingElse) {
