@@ -64,6 +64,7 @@ std::string Health::Describe() const {
   out += pgha::StrCat("cloud-init: ", cloud_init_stage.empty() ? "unknown" : cloud_init_stage,
                       cloud_init_done ? " (finished)" : "", "\n");
   for (const auto& e : cloud_init_errors) out += pgha::StrCat("cloud-init error: ", e, "\n");
+  for (const auto& line : cloud_init_output) out += pgha::StrCat("cloud-init output: ", line, "\n");
   out += pgha::StrCat("unit: ", unit_state.empty() ? "unknown" : unit_state);
   if (unit_restarts > 0) out += pgha::StrCat(", restarted ", unit_restarts, " times");
   out += "\n";
@@ -103,6 +104,7 @@ absl::StatusOr<Health> ParseReport(std::string_view text) {
     h.cloud_init_stage = StringOr(*ci, "stage");
     h.cloud_init_done = ci->value("done", false);
     h.cloud_init_errors = Strings(*ci, "errors");
+    h.cloud_init_output = Strings(*ci, "output");
   }
   if (auto unit = j.find("unit"); unit != j.end() && unit->is_object()) {
     h.unit_state = StringOr(*unit, "state");

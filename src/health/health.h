@@ -37,6 +37,8 @@ struct Health {
   std::string cloud_init_stage;
   bool cloud_init_done = false;
   std::vector<std::string> cloud_init_errors;
+  // While cloud-init runs: the last lines pgha's own boot scripts printed (what the boot waits on).
+  std::vector<std::string> cloud_init_output;
   std::string unit_state;
   int64_t unit_restarts = 0;
   std::vector<std::string> journal;

@@ -36,13 +36,15 @@ TEST(ParseReport, ReadsAPatroniReplica) {
 
 TEST(ParseReport, TakesTheLastLineAndDescribesAnUnhealthyEtcd) {
   auto h = ParseReport("noise\n{\"healthy\": false, \"problem\": \"etcd does not answer\", \"is_leader\": false,"
-                       "\"cloud_init\": {\"stage\": \"modules-final\", \"done\": false, \"errors\": [\"boom\"]},"
+                       "\"cloud_init\": {\"stage\": \"modules-final\", \"done\": false, \"errors\": [\"boom\"],"
+                       "\"output\": [\"pgha-wait-etcd-auth: waiting; 10.0.0.11:2379: HTTP 400: auth failed\"]},"
                        "\"unit\": {\"state\": \"activating/start\", \"restarts\": 2, \"journal\": [\"waiting\"]}}\n");
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_FALSE(h->healthy);
   EXPECT_EQ(h->is_leader, false);
   const std::string text = h->Describe();
-  for (const char* part : {"etcd does not answer", "modules-final", "boom", "activating/start", "restarted 2 times", "waiting"}) {
+  for (const char* part : {"etcd does not answer", "modules-final", "boom", "cloud-init output: pgha-wait-etcd-auth",
+                           "HTTP 400: auth failed", "activating/start", "restarted 2 times", "waiting"}) {
     EXPECT_NE(text.find(part), std::string::npos) << part << " missing from:\n" << text;
   }
 }

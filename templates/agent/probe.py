@@ -41,7 +41,24 @@ def cloud_init():
             done = True
     except OSError:
         done = False
-    return {"stage": status.get("stage") or ("done" if done else "between stages"), "done": done, "errors": errors[:3]}
+    report = {"stage": status.get("stage") or ("done" if done else "between stages"), "done": done, "errors": errors[:3]}
+    if not done:
+        report["output"] = own_output()
+    return report
+
+
+def own_output():
+    """The last lines pgha's own boot scripts (named pgha-*) wrote to cloud-init's output: what a
+    boot still in progress waits on. Only theirs: they never print a secret, and other commands'
+    output is not read."""
+    try:
+        with open("/var/log/cloud-init-output.log", "rb") as f:
+            f.seek(max(0, os.fstat(f.fileno()).st_size - 65536))
+            tail = f.read().decode(errors="replace")
+        lines = [line.strip()[:300] for line in tail.splitlines() if line.startswith("pgha-")]
+    except OSError:
+        return []
+    return lines[-3:]
 
 
 def unit(name):

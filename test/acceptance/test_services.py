@@ -242,6 +242,25 @@ def test_etcd_is_healthy_with_tls_and_authentication(services):
     assert "permission denied" in json.dumps(denied), denied
 
 
+def test_the_etcd_login_wait_says_what_etcd_answers_without_the_password(services):
+    """pgha-wait-etcd-auth (Patroni's first start waits in it) prints what etcd answers to cloud-init's
+    output, which the health probe puts in a create's diagnostic: a wrong password reads as etcd's
+    refusal, and the password itself appears nowhere."""
+    node = services.postgres[0]
+    wait = next(argv for argv in node.doc["runcmd"] if argv[0] == "/usr/local/sbin/pgha-wait-etcd-auth")
+    wrong = node.root / "etc/patroni/wrong-etcd-auth.json"
+    wrong.write_text(json.dumps({"name": "patroni", "password": "not-the-etcd-password"}))
+    os.chmod(wrong, 0o600)
+    try:
+        out = node.run(["timeout", "8", *wait[:1], "/etc/patroni/wrong-etcd-auth.json", *wait[2:]], node.mounts, timeout=60)
+    finally:
+        wrong.unlink()
+    assert out.returncode == 124, (out.returncode, out.stderr)  # still waiting when stopped
+    lines = [line for line in out.stderr.splitlines() if line.startswith("pgha-wait-etcd-auth: waiting")]
+    assert lines and "authentication failed" in lines[0], out.stderr
+    assert "not-the-etcd-password" not in out.stdout + out.stderr
+
+
 def test_patroni_elects_one_leader_with_a_synchronous_standby(services):
     members = services.members()
     assert sorted(m["name"] for m in members) == ["pg-1", "pg-2", "pg-3"]

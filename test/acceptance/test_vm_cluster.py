@@ -784,6 +784,8 @@ def never_healthy(ws, report):
     took = time.monotonic() - started
     said = " ".join(out.stderr.split())
     assert BROKEN in said and "Patroni" in said, out.stderr
+    # What the boot waits on, from pgha-wait-etcd-auth's lines in cloud-init's output: etcd's refusal.
+    assert "authentication failed" in said, out.stderr
     assert took < timeout * 60 + 180, f"the failed create took {took:.0f} s for a {timeout} min timeout"
     broken = [i for r in ws.state()["resources"] if r["type"] == "pgha_postgres_node" and r["name"] == "broken"
               for i in r["instances"]]
