@@ -58,7 +58,14 @@ def own_output():
         lines = [line.strip()[:300] for line in tail.splitlines() if line.startswith("pgha-")]
     except OSError:
         return []
-    return lines[-3:]
+    # The newest three different lines (a wait repeats itself once a minute).
+    distinct = []
+    for line in reversed(lines):
+        if line not in distinct:
+            distinct.append(line)
+        if len(distinct) == 3:
+            break
+    return distinct[::-1]
 
 
 def unit(name):
