@@ -68,12 +68,16 @@ APP_PASSWORD = "vm-app-pw-'x\"$1"
 # why), and chrony (rendered by pgha) steps a wrong boot-time clock to the host's.
 BOOT_TIMEOUT = 900 if SIZE == "small" else 1500
 
-# (on command) PGHA_VM_ONLY=step,...: bring-up, then only the steps named (rotation, retirement,
-# leader_replacement, etcd_replacement, power_off, rolling, never_healthy), whatever the size says.
+# (on command) PGHA_VM_ONLY=step,...: bring-up, then only the steps named (of STEPS), whatever the
+# size says.
+STEPS = {"rotation", "retirement", "leader_replacement", "etcd_replacement", "power_off", "rolling", "never_healthy"}
 ONLY = {step for step in os.environ.get("PGHA_VM_ONLY", "").split(",") if step}
+# A misspelt step would otherwise run nothing after the bring-up, and pass.
+assert ONLY <= STEPS, f"PGHA_VM_ONLY names no such step: {sorted(ONLY - STEPS)} (steps: {sorted(STEPS)})"
 
 
 def wanted(step, by_size):
+    assert step in STEPS, step
     return step in ONLY if ONLY else by_size
 
 
