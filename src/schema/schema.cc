@@ -1,6 +1,7 @@
 #include "schema/schema.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -354,7 +355,7 @@ namespace {
 // Splices the attributes and blocks of each fragment named in "include"
 // ahead of the document's own (in any block, nested ones too), so shared
 // inputs are declared once.
-absl::Status ApplyIncludes(json& j, const std::map<std::string, json, std::less<>>& fragments) {
+absl::Status ApplyIncludes(json& j, const FragmentLookup& fragments) {
   if (!j.contains("include")) {
     // Nested blocks may include fragments of their own (shared attribute groups).
     if (j.contains("blocks")) {
@@ -367,12 +368,12 @@ absl::Status ApplyIncludes(json& j, const std::map<std::string, json, std::less<
   json attributes = json::array();
   json blocks = json::array();
   for (const auto& name : j["include"]) {
-    auto it = fragments.find(name.get<std::string>());
-    if (it == fragments.end()) {
-      return Error(j.value("name", "schema"), pgha::StrCat("includes unknown fragment \"", name.get<std::string>(), "\""));
+    const json* fragment = name.is_string() ? fragments(name.get<std::string>()) : nullptr;
+    if (fragment == nullptr) {
+      return Error(j.value("name", "schema"), pgha::StrCat("includes unknown fragment ", name.dump()));
     }
-    for (const auto& a : it->second.value("attributes", json::array())) attributes.push_back(a);
-    for (const auto& b : it->second.value("blocks", json::array())) blocks.push_back(b);
+    for (const auto& a : fragment->value("attributes", json::array())) attributes.push_back(a);
+    for (const auto& b : fragment->value("blocks", json::array())) blocks.push_back(b);
   }
   for (const auto& a : j.value("attributes", json::array())) attributes.push_back(a);
   for (const auto& b : j.value("blocks", json::array())) blocks.push_back(b);
@@ -384,10 +385,11 @@ absl::Status ApplyIncludes(json& j, const std::map<std::string, json, std::less<
 
 }  // namespace
 
-absl::StatusOr<Schema> ParseSchema(std::string_view json_text) { return ParseSchema(json_text, {}); }
+absl::StatusOr<Schema> ParseSchema(std::string_view json_text) {
+  return ParseSchema(json_text, [](std::string_view) -> const json* { return nullptr; });
+}
 
-absl::StatusOr<Schema> ParseSchema(std::string_view json_text,
-                                   const std::map<std::string, json, std::less<>>& fragments) {
+absl::StatusOr<Schema> ParseSchema(std::string_view json_text, const FragmentLookup& fragments) {
   json j = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError("schema is not a JSON object");
   try {
@@ -428,19 +430,28 @@ struct Catalog::Entry {
   mutable absl::StatusOr<std::shared_ptr<const Schema>> parsed = absl::UnknownError("not parsed");
 };
 
-// Fragment documents, parsed as JSON once, the first time any schema needs them.
+// Fragment documents by name, each parsed as JSON once, the first time a
+// schema includes it: the provider's schema includes none, so a process that
+// only configures the provider parses no fragment however many there are.
 struct Catalog::Fragments {
-  std::vector<std::string_view> texts;
-  mutable std::once_flag once;
-  mutable std::map<std::string, json, std::less<>> parsed;
-  const std::map<std::string, json, std::less<>>& Get() const {
-    std::call_once(once, [this] {
-      for (auto text : texts) {
-        json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-        if (j.is_object()) parsed.emplace(j.value("name", ""), std::move(j));
-      }
+  struct Fragment {
+    std::string_view text;
+    std::once_flag once;
+    json parsed;  // null when the text is not a JSON object
+  };
+  std::map<std::string, Fragment, std::less<>> by_name;
+  std::atomic<size_t> parsed_count{0};
+
+  const json* Find(std::string_view name) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) return nullptr;
+    Fragment& f = it->second;
+    std::call_once(f.once, [&] {
+      json j = json::parse(f.text, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object()) f.parsed = std::move(j);
+      parsed_count.fetch_add(1, std::memory_order_relaxed);
     });
-    return parsed;
+    return f.parsed.is_object() ? &f.parsed : nullptr;
   }
 };
 
@@ -452,11 +463,13 @@ Catalog::Catalog(Catalog&&) noexcept = default;
 Catalog& Catalog::operator=(Catalog&&) noexcept = default;
 Catalog::~Catalog() = default;
 
-absl::StatusOr<Catalog> Catalog::Index(const std::vector<EmbeddedSchema>& documents) {
+absl::StatusOr<Catalog> Catalog::Lazy(const std::vector<EmbeddedSchema>& documents) {
   Catalog catalog;
   for (const auto& doc : documents) {
     if (doc.kind == "fragment") {
-      catalog.fragments_->texts.push_back(doc.text);
+      auto [it, added] = catalog.fragments_->by_name.try_emplace(std::string(doc.name));
+      if (!added) return absl::InvalidArgumentError(pgha::StrCat("two fragments named ", doc.name));
+      it->second.text = doc.text;
       continue;
     }
     auto entry = std::make_unique<Entry>();
@@ -487,7 +500,7 @@ absl::StatusOr<Catalog> Catalog::Index(const std::vector<EmbeddedSchema>& docume
 
 absl::Status Catalog::Parse(const Entry* entry) const {
   std::call_once(entry->once, [&] {
-    auto schema = ParseSchema(entry->text, fragments_->Get());
+    auto schema = ParseSchema(entry->text, [this](std::string_view name) { return fragments_->Find(name); });
     if (!schema.ok()) {
       entry->parsed = schema.status();
     } else if (schema->name != entry->name || schema->kind != entry->kind) {
@@ -520,7 +533,7 @@ absl::Status Catalog::ParseAll() const {
 
 const Catalog& Catalog::Embedded() {
   static const Catalog* catalog = [] {
-    auto indexed = Index(EmbeddedSchemas());
+    auto indexed = Lazy(EmbeddedSchemas());
     if (!indexed.ok()) {
       std::fprintf(stderr, "pgha: internal error: embedded schemas: %s\n",
                    std::string(indexed.status().message()).c_str());
@@ -532,7 +545,7 @@ const Catalog& Catalog::Embedded() {
 }
 
 absl::StatusOr<Catalog> Catalog::LoadEmbedded() {
-  auto catalog = Index(EmbeddedSchemas());
+  auto catalog = Lazy(EmbeddedSchemas());
   if (!catalog.ok()) return catalog.status();
   if (auto s = catalog->ParseAll(); !s.ok()) return s;
   return catalog;
@@ -552,17 +565,22 @@ absl::StatusOr<Catalog> Catalog::FromDocuments(const std::vector<std::string_vie
   for (size_t i = 0; i < documents.size(); ++i) {
     described.push_back({"document", owned[2 * i], owned[2 * i + 1], documents[i]});
   }
-  auto catalog = Index(described);
+  auto catalog = Lazy(described);
   if (!catalog.ok()) return catalog.status();
   if (auto s = catalog->ParseAll(); !s.ok()) return s;
-  // Everything is parsed, fragments included, and never parsed again: drop
-  // the views of the caller's documents, which need not outlive the catalog.
+  // Every schema is parsed, with the fragments it includes, and nothing is
+  // parsed again: drop the views of the caller's documents, which need not
+  // outlive the catalog (a fragment no schema includes is never read).
   for (auto& entry : catalog->entries_) entry->text = {};
-  catalog->fragments_->texts.clear();
+  for (auto& [name, fragment] : catalog->fragments_->by_name) fragment.text = {};
   return catalog;
 }
 
 const Schema& Catalog::provider() const { return *Get(provider_); }
+
+size_t Catalog::parsed_fragments() const {
+  return fragments_->parsed_count.load(std::memory_order_relaxed);
+}
 
 const Schema* Catalog::resource(std::string_view name) const {
   auto it = resources_->find(name);

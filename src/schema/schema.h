@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -120,9 +121,10 @@ struct Schema {
 // and tests instead of crashing a user's Terraform.
 absl::StatusOr<Schema> ParseSchema(std::string_view json_text);
 // With fragments: documents of kind "fragment" whose attributes and blocks a
-// schema pulls in with "include": ["name", ...].
-absl::StatusOr<Schema> ParseSchema(std::string_view json_text,
-                                   const std::map<std::string, nlohmann::json, std::less<>>& fragments);
+// schema pulls in with "include": ["name", ...]. The lookup gives a fragment's
+// JSON by name, or null for a name it does not know.
+using FragmentLookup = std::function<const nlohmann::json*(std::string_view name)>;
+absl::StatusOr<Schema> ParseSchema(std::string_view json_text, const FragmentLookup& fragments);
 
 // A schema document as CMake embeds it from schemas/: its kind and name are
 // read from the JSON at build time, so the catalog can list and find schemas
@@ -145,6 +147,9 @@ class Catalog {
   // each of them (pgha-wire-schema runs at build time), so a lookup cannot
   // fail on a bad document; if one ever did, that is a build defect and aborts.
   static const Catalog& Embedded();
+  // Documents listed by the kind and name given with them, each parsed on first
+  // use (Embedded() is this over EmbeddedSchemas(), kept for the process).
+  static absl::StatusOr<Catalog> Lazy(const std::vector<EmbeddedSchema>& documents);
   // The embedded schemas, every one parsed and checked now.
   static absl::StatusOr<Catalog> LoadEmbedded();
   // Documents of any kind, every one parsed and checked now.
@@ -160,12 +165,14 @@ class Catalog {
   // Type names, sorted.
   const std::vector<std::string>& resource_names() const { return resource_names_; }
   const std::vector<std::string>& data_source_names() const { return data_source_names_; }
+  // How many fragment documents have been parsed so far: only those the
+  // schemas asked for include.
+  size_t parsed_fragments() const;
 
  private:
   struct Entry;
   struct Fragments;
   Catalog();
-  static absl::StatusOr<Catalog> Index(const std::vector<EmbeddedSchema>& documents);
   absl::Status Parse(const Entry* entry) const;
   const Schema* Get(const Entry* entry) const;
   absl::Status ParseAll() const;

@@ -122,6 +122,21 @@ TEST(Schema, TheEmbeddedCatalogListsEverySchemaWithoutParsingAny) {
   EXPECT_EQ(lazy.resource("pgha_nope"), nullptr);
 }
 
+TEST(Schema, AFragmentIsParsedOnlyWhenASchemaAskedForIncludesIt) {
+  auto catalog = Catalog::Lazy(EmbeddedSchemas());
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  // Every process configures the provider: its schema includes no fragment.
+  EXPECT_FALSE(catalog->provider().name.empty());
+  EXPECT_EQ(catalog->parsed_fragments(), 0u);
+  ASSERT_NE(catalog->resource("pgha_certificate"), nullptr);
+  EXPECT_EQ(catalog->parsed_fragments(), 0u);
+  // guest, machine and etcd_role, and nic_address that machine includes; not the other roles'.
+  ASSERT_NE(catalog->resource("pgha_etcd_member"), nullptr);
+  EXPECT_EQ(catalog->parsed_fragments(), 4u);
+  ASSERT_NE(catalog->resource("pgha_haproxy_lb"), nullptr);  // + haproxy_role, metrics_tls
+  EXPECT_EQ(catalog->parsed_fragments(), 6u);
+}
+
 TEST(Schema, AMisfiledDocumentIsAnError) {
   const char* provider = R"({"name": "pgha", "kind": "provider", "description": "d"})";
   const char* unknown_kind = R"({"name": "pgha_a", "kind": "widget", "description": "d"})";
@@ -129,6 +144,8 @@ TEST(Schema, AMisfiledDocumentIsAnError) {
   const char* twice = R"({"name": "pgha_a", "kind": "resource", "description": "d"})";
   EXPECT_FALSE(Catalog::FromDocuments({provider, twice, twice}).ok());
   EXPECT_FALSE(Catalog::FromDocuments({twice}).ok());  // no provider schema
+  const char* fragment = R"({"name": "vm", "kind": "fragment", "attributes": []})";
+  EXPECT_FALSE(Catalog::FromDocuments({provider, fragment, fragment}).ok());
 }
 
 }  // namespace
