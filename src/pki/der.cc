@@ -1,0 +1,83 @@
+#include "pki/der.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace pgha::pki::der {
+
+std::string Tlv(uint8_t tag, std::string_view contents) {
+  std::string out(1, static_cast<char>(tag));
+  const size_t n = contents.size();
+  if (n < 0x80) {
+    out.push_back(static_cast<char>(n));
+  } else {
+    std::string length;
+    for (size_t rest = n; rest != 0; rest >>= 8) length.insert(length.begin(), static_cast<char>(rest & 0xff));
+    out.push_back(static_cast<char>(0x80 | length.size()));
+    out += length;
+  }
+  out += contents;
+  return out;
+}
+
+std::string Sequence(std::string_view contents) { return Tlv(0x30, contents); }
+std::string Set(std::string_view contents) { return Tlv(0x31, contents); }
+std::string Explicit(int n, std::string_view contents) { return Tlv(static_cast<uint8_t>(0xa0 | n), contents); }
+
+std::string UnsignedInteger(std::string_view big_endian) {
+  size_t first = 0;
+  while (first + 1 < big_endian.size() && big_endian[first] == 0) ++first;
+  std::string contents(big_endian.substr(first));
+  if (contents.empty()) contents.push_back(0);
+  if (static_cast<uint8_t>(contents[0]) & 0x80) contents.insert(contents.begin(), '\0');
+  return Tlv(0x02, contents);
+}
+
+std::string SmallInteger(uint8_t value) {
+  return UnsignedInteger(std::string_view(reinterpret_cast<const char*>(&value), 1));
+}
+
+std::string Oid(std::string_view encoded) { return Tlv(0x06, encoded); }
+std::string OctetString(std::string_view bytes) { return Tlv(0x04, bytes); }
+
+std::string BitString(std::string_view bytes) {
+  std::string contents(1, '\0');  // no unused bits in the last byte
+  contents += bytes;
+  return Tlv(0x03, contents);
+}
+
+std::string Boolean(bool value) { return Tlv(0x01, std::string(1, value ? '\xff' : '\0')); }
+std::string Utf8String(std::string_view text) { return Tlv(0x0c, text); }
+
+std::string Time(std::time_t when) {
+  std::tm tm{};
+  gmtime_r(&when, &tm);
+  const int year = tm.tm_year + 1900;
+  char text[64];  // room for any int the compiler can imagine
+  if (year >= 1950 && year < 2050) {
+    std::snprintf(text, sizeof text, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec);
+    return Tlv(0x17, text);
+  }
+  std::snprintf(text, sizeof text, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec);
+  return Tlv(0x18, text);
+}
+
+std::string Pem(std::string_view label, std::string_view der) {
+  std::string out = "-----BEGIN " + std::string(label) + "-----\n";
+  // EVP_EncodeBlock is plain base64: no algorithm fetch behind it.
+  for (size_t at = 0; at < der.size(); at += 48) {
+    const size_t n = std::min<size_t>(48, der.size() - at);
+    unsigned char line[65];
+    const int written = EVP_EncodeBlock(line, reinterpret_cast<const unsigned char*>(der.data() + at), static_cast<int>(n));
+    out.append(reinterpret_cast<const char*>(line), static_cast<size_t>(written));
+    out.push_back('\n');
+  }
+  out += "-----END " + std::string(label) + "-----\n";
+  return out;
+}
+
+}  // namespace pgha::pki::der
