@@ -3,9 +3,14 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cstdio>
+#include <chrono>
 
 namespace pgha::pki::der {
+namespace {
+
+std::string TwoDigits(int value) { return {static_cast<char>('0' + value / 10), static_cast<char>('0' + value % 10)}; }
+
+}  // namespace
 
 std::string Tlv(uint8_t tag, std::string_view contents) {
   std::string out(1, static_cast<char>(tag));
@@ -52,18 +57,22 @@ std::string Boolean(bool value) { return Tlv(0x01, std::string(1, value ? '\xff'
 std::string Utf8String(std::string_view text) { return Tlv(0x0c, text); }
 
 std::string Time(std::time_t when) {
-  std::tm tm{};
-  gmtime_r(&when, &tm);
-  const int year = tm.tm_year + 1900;
-  char text[64];  // room for any int the compiler can imagine
-  if (year >= 1950 && year < 2050) {
-    std::snprintf(text, sizeof text, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                  tm.tm_min, tm.tm_sec);
-    return Tlv(0x17, text);
-  }
-  std::snprintf(text, sizeof text, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec);
-  return Tlv(0x18, text);
+  // Civil UTC by arithmetic: glibc's gmtime_r reads /etc/localtime on first
+  // use, a file this process has no other reason to open.
+  using namespace std::chrono;
+  const sys_seconds at{seconds{when}};
+  const sys_days day = floor<days>(at);
+  const year_month_day date{day};
+  const hh_mm_ss clock{at - day};
+  const int year = static_cast<int>(date.year());
+  const int fields[] = {static_cast<int>(static_cast<unsigned>(date.month())),
+                        static_cast<int>(static_cast<unsigned>(date.day())), static_cast<int>(clock.hours().count()),
+                        static_cast<int>(clock.minutes().count()), static_cast<int>(clock.seconds().count())};
+  const bool utc_time = year >= 1950 && year < 2050;
+  std::string text = utc_time ? TwoDigits(year % 100) : TwoDigits(year / 100) + TwoDigits(year % 100);
+  for (int field : fields) text += TwoDigits(field);
+  text += 'Z';
+  return Tlv(utc_time ? 0x17 : 0x18, text);
 }
 
 std::string Pem(std::string_view label, std::string_view der) {

@@ -36,6 +36,8 @@ TEST(Der, TimesAreUtcTimeUntil2049AndGeneralizedAfter) {
   EXPECT_EQ(Time(2524608000).substr(2), "20500101000000Z");  // 2050-01-01
   EXPECT_EQ(Time(2524608000)[0], 0x18);
   EXPECT_EQ(Time(2524607999).substr(2), "491231235959Z");
+  EXPECT_EQ(Time(951827696).substr(2), "000229123456Z");  // a leap day, 2000
+  EXPECT_EQ(Time(1796431021).substr(2), "261205003701Z");
 }
 
 TEST(Der, PemWrapsBase64At64Characters) {

@@ -162,11 +162,6 @@ int ServeUntilShutdown(const ServeOptions& options, provider::Provider& provider
   server->GetHealthCheckService()->SetServingStatus("plugin", true);
   ApplySocketGroup(socket_path);
 
-  std::thread signal_waiter([&signals, &lifecycle] {
-    int sig = 0;
-    if (sigwait(&signals, &sig) == 0 && sig != 0) lifecycle.RequestShutdown();
-  });
-
   if (options.debug) {
     std::printf(
         "Provider started. To attach Terraform or OpenTofu, set TF_REATTACH_PROVIDERS in their environment:\n\n"
@@ -177,6 +172,12 @@ int ServeUntilShutdown(const ServeOptions& options, provider::Provider& provider
     std::fputs(line.c_str(), stdout);
   }
   std::fflush(stdout);
+  // After the line, so the host is not kept waiting for it: the signals are
+  // blocked, so one that comes first stays pending until sigwait takes it.
+  std::thread signal_waiter([&signals, &lifecycle] {
+    int sig = 0;
+    if (sigwait(&signals, &sig) == 0 && sig != 0) lifecycle.RequestShutdown();
+  });
   log::Debug("plugin serving", {{"socket", socket_path}, {"tls", cert_der.empty() ? "off" : "auto-mtls"}});
 
   // The host may die without calling Shutdown: then we are reparented, and leave too.

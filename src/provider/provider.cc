@@ -18,14 +18,12 @@ absl::StatusOr<std::unique_ptr<Provider>> Provider::Create(Clock clock) {
 }
 
 Provider::Provider(const schema::Catalog& catalog, resources::Registry registry, Clock clock)
-    : catalog_(catalog), registry_(std::move(registry)), clock_(std::move(clock)) {
-  // The provider's own schema is small, and every resource call reads its configuration.
-  provider_config_ = Value::Null(catalog_.provider().type);
-}
+    : catalog_(catalog), registry_(std::move(registry)), clock_(std::move(clock)) {}
 
 resources::Context Provider::MakeContext() const {
   std::lock_guard<std::mutex> lock(config_mu_);
-  return resources::Context{provider_config_, cancel_, clock_()};
+  if (!provider_config_) provider_config_ = Value::Null(catalog_.provider().type);
+  return resources::Context{*provider_config_, cancel_, clock_()};
 }
 
 const resources::Resource* Provider::Find(const std::string& type, Diagnostics& diags) const {

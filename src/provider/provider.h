@@ -61,8 +61,10 @@ class Provider {
   Clock clock_;
   resources::Cancellation cancel_;
   mutable std::mutex config_mu_;
-  // Set by Configure; read by every resource call.
-  value::Value provider_config_;
+  // Set by Configure; read by every resource call. Until then a null object
+  // of the provider's type, made on first use: the process that only prints
+  // the handshake and serves the (prebuilt) schema never parses a schema.
+  mutable std::optional<value::Value> provider_config_;
 };
 
 }  // namespace pgha::provider
