@@ -118,7 +118,10 @@ absl::StatusOr<Health> Probe(agent::GuestAgent& agent, Service service, Depth de
   auto script = cloudinit::EmbeddedTemplate("agent/probe.py");
   if (!script.ok()) return script.status();
   agent::Command c;
-  c.argv = {"/usr/bin/python3", "-", std::string(ServiceName(service))};
+  // At a lower priority than the services it watches: under emulation, or on
+  // any busy guest, the probe's Python and etcdctl would otherwise take CPU from
+  // etcd's heartbeats and Patroni's loop, the very things it reports on.
+  c.argv = {"/usr/bin/nice", "-n", "10", "/usr/bin/python3", "-", std::string(ServiceName(service))};
   if (depth == Depth::kWait) c.argv.push_back("wait");
   c.input = std::string(*script);
   // pgBackRest's check may wait up to 30 s for the repository to receive a segment.
