@@ -1,19 +1,12 @@
 #include "pki/der.h"
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 
 namespace pgha::pki::der {
 namespace {
 
-std::string Hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
+std::string Hex(const std::string& bytes) { return absl::BytesToHexString(bytes); }
 
 TEST(Der, LengthsUseTheShortFormBelow128AndTheLongFormAbove) {
   EXPECT_EQ(Hex(Tlv(0x04, std::string(127, 'a'))).substr(0, 4), "047f");
