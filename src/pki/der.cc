@@ -1,9 +1,8 @@
 #include "pki/der.h"
 
-#include <openssl/evp.h>
-
-#include <algorithm>
 #include <chrono>
+
+#include "absl/strings/escaping.h"
 
 namespace pgha::pki::der {
 namespace {
@@ -76,13 +75,10 @@ std::string Time(std::time_t when) {
 }
 
 std::string Pem(std::string_view label, std::string_view der) {
+  const std::string base64 = absl::Base64Escape(absl::string_view(der.data(), der.size()));
   std::string out = "-----BEGIN " + std::string(label) + "-----\n";
-  // EVP_EncodeBlock is plain base64: no algorithm fetch behind it.
-  for (size_t at = 0; at < der.size(); at += 48) {
-    const size_t n = std::min<size_t>(48, der.size() - at);
-    unsigned char line[65];
-    const int written = EVP_EncodeBlock(line, reinterpret_cast<const unsigned char*>(der.data() + at), static_cast<int>(n));
-    out.append(reinterpret_cast<const char*>(line), static_cast<size_t>(written));
+  for (size_t at = 0; at < base64.size(); at += 64) {
+    out.append(base64, at, 64);
     out.push_back('\n');
   }
   out += "-----END " + std::string(label) + "-----\n";
