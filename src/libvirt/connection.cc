@@ -1,6 +1,7 @@
 #include "libvirt/connection.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <mutex>
 #include <thread>
@@ -8,6 +9,7 @@
 #include "base/crash_point.h"
 #include "base/strings.h"
 #include "libvirt/xml_writer.h"
+#include "log/log.h"
 
 namespace pgha::libvirt {
 namespace {
@@ -100,9 +102,30 @@ absl::Status Connection::SetDescription(virDomain* domain, const std::string& te
   return absl::OkStatus();
 }
 
+bool IsInterruptedStart(int code, int sys_errno) { return code == VIR_ERR_SYSTEM_ERROR && sys_errno == EAGAIN; }
+
 absl::Status Connection::StartDomain(virDomain* domain) {
-  if (Virt().virDomainCreate(domain) < 0) return LastError("starting the domain");
-  return absl::OkStatus();
+  // libvirt 9.0 loads a cgroup v2 device-filter BPF program at every start and
+  // passes the kernel's EAGAIN straight back; the verifier returns it whenever
+  // a signal is pending for the loading thread, as it can be while other
+  // domains start (CI saw "failed to load cgroup BPF prog: Resource
+  // temporarily unavailable" with seven starting). libbpf retries that load;
+  // libvirt does not, so pgha retries the start. A failed start leaves the
+  // domain shut off, so starting it again is safe.
+  constexpr int kAttempts = 4;
+  std::chrono::milliseconds pause(250);
+  for (int attempt = 1;; ++attempt) {
+    if (Virt().virDomainCreate(domain) == 0) return absl::OkStatus();
+    virErrorPtr error = Virt().virGetLastError();
+    const bool interrupted = error != nullptr && IsInterruptedStart(error->code, error->int1);
+    absl::Status failed = LastError("starting the domain");
+    if (!interrupted || attempt == kAttempts || IsActive(domain)) return failed;
+    const std::string attempt_text = std::to_string(attempt);
+    const std::string reason(failed.message());
+    pgha::log::Warn("libvirt: domain start interrupted, retrying", {{"attempt", attempt_text}, {"reason", reason}});
+    std::this_thread::sleep_for(pause);
+    pause *= 2;
+  }
 }
 
 absl::StatusOr<std::string> Connection::AgentCommand(virDomain* domain, const std::string& command,

@@ -36,6 +36,11 @@ struct DomainInfo {
   int64_t memory_mib = 0;
 };
 
+// A domain start that failed only because the kernel refused, with EAGAIN,
+// to load libvirt's cgroup BPF device filter (libvirt's VIR_ERR_SYSTEM_ERROR
+// carries errno in int1): worth another try.
+bool IsInterruptedStart(int code, int sys_errno);
+
 class Connection {
  public:
   // uri: e.g. qemu:///system, test:///default.
@@ -55,6 +60,8 @@ class Connection {
   static std::string DomainUuid(virDomain* domain);
   // Replaces the domain's <description>, in its definition and, when it runs, live.
   absl::Status SetDescription(virDomain* domain, const std::string& text);
+  // Starts a defined domain, retrying (with a warning logged) a start the
+  // kernel interrupted; see IsInterruptedStart.
   absl::Status StartDomain(virDomain* domain);
   static bool IsActive(virDomain* domain);
   absl::StatusOr<DomainInfo> GetDomainInfo(virDomain* domain);

@@ -1,5 +1,7 @@
 #include "libvirt/connection.h"
 
+#include <cerrno>
+
 #include "gtest/gtest.h"
 
 namespace pgha::libvirt {
@@ -15,6 +17,16 @@ TEST(Connection, FailedUploadLeavesNoVolume) {
   ASSERT_FALSE(vol.ok());
   EXPECT_NE(std::string(vol.status().message()).find("uploading to volume seed.iso"), std::string::npos);
   EXPECT_EQ(conn->LookupVolume(pool->get(), "seed.iso").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(Connection, OnlyAnInterruptedStartIsRetried) {
+  // What libvirt 9.0 raises when the kernel's BPF verifier gave up on a pending signal.
+  EXPECT_TRUE(IsInterruptedStart(VIR_ERR_SYSTEM_ERROR, EAGAIN));
+  // Any other system error, or EAGAIN's number under another code, is a real failure.
+  EXPECT_FALSE(IsInterruptedStart(VIR_ERR_SYSTEM_ERROR, ENOMEM));
+  EXPECT_FALSE(IsInterruptedStart(VIR_ERR_SYSTEM_ERROR, 0));
+  EXPECT_FALSE(IsInterruptedStart(VIR_ERR_INTERNAL_ERROR, EAGAIN));
+  EXPECT_FALSE(IsInterruptedStart(VIR_ERR_OPERATION_INVALID, EAGAIN));
 }
 
 TEST(Connection, BadUriIsAnErrorWithLibvirtsReason) {
@@ -92,6 +104,12 @@ TEST_F(RealLibvirt, UploadsTheSeedAndRunsADomainUnderQemu) {
   ASSERT_TRUE(domain.ok()) << domain.status();
   ASSERT_TRUE(conn_->StartDomain(domain->get()).ok());
   EXPECT_TRUE(conn_->GetDomainInfo(domain->get())->running);
+  // A start that fails for any reason but an interrupted one fails at once,
+  // with libvirt's own message (the retry path must not lose it).
+  const absl::Status again = conn_->StartDomain(domain->get());
+  EXPECT_TRUE(absl::IsFailedPrecondition(again)) << again;
+  EXPECT_NE(std::string(again.message()).find("starting the domain: "), std::string::npos) << again;
+  EXPECT_NE(std::string(again.message()).find("already running"), std::string::npos) << again;
   auto xml = conn_->DomainXml(domain->get());
   ASSERT_TRUE(xml.ok());
   EXPECT_NE(xml->find("tb-cache"), std::string::npos);

@@ -17,7 +17,8 @@
 namespace pgha::libvirt {
 
 #define PGHA_LIBVIRT_FUNCTIONS(X)                                                                           \
-  X(virInitialize) X(virSetErrorFunc) X(virGetLastErrorMessage) X(virGetLastErrorCode) X(virResetLastError) \
+  X(virInitialize) X(virSetErrorFunc) X(virGetLastErrorMessage) X(virGetLastErrorCode) X(virGetLastError)   \
+  X(virResetLastError)                                                                                      \
   X(virConnectOpen) X(virConnectClose) X(virConnectListAllDomains) X(virConnectListAllStoragePools)         \
   X(virDomainDefineXML) X(virDomainLookupByName) X(virDomainLookupByUUIDString) X(virDomainGetName)         \
   X(virDomainGetUUIDString) X(virDomainIsActive) X(virDomainSetMetadata) X(virDomainCreate)                 \
