@@ -1,10 +1,10 @@
 #include "agent/agent.h"
 
-#include <openssl/evp.h>
 
 #include <thread>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "base/strings.h"
 #include "nlohmann/json.hpp"
 
@@ -35,25 +35,15 @@ trap - EXIT
 
 }  // namespace
 
-std::string EncodeBase64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
+std::string EncodeBase64(std::string_view data) { return absl::Base64Escape(absl::string_view(data.data(), data.size())); }
 
 absl::StatusOr<std::string> DecodeBase64(std::string_view text) {
+  // The agent always pads; absl would also take unpadded text, so insist on whole quads.
   if (text.size() % 4 != 0) return absl::InvalidArgumentError("base64 text of a length that is not a multiple of 4");
-  std::string out(3 * text.size() / 4 + 1, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return absl::InvalidArgumentError("invalid base64");
-  size_t size = static_cast<size_t>(n);
-  // EVP_DecodeBlock counts the padding as zero bytes.
-  if (!text.empty() && text.back() == '=') --size;
-  if (text.size() > 1 && text[text.size() - 2] == '=') --size;
-  out.resize(size);
+  std::string out;
+  if (!absl::Base64Unescape(absl::string_view(text.data(), text.size()), &out)) {
+    return absl::InvalidArgumentError("invalid base64");
+  }
   return out;
 }
 

@@ -106,6 +106,8 @@ TEST(Base64, RoundTripsEveryLength) {
     data.push_back(static_cast<char>(i * 37));
   }
   EXPECT_FALSE(DecodeBase64("abc").ok());
+  EXPECT_FALSE(DecodeBase64("ab!=").ok());
+  EXPECT_EQ(EncodeBase64("\xff\xfe"), "//4=");  // the standard alphabet, padded
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "base/strings.h"
 #include "absl/time/time.h"
 #include "pki/key.h"
+#include "pki/openssl_error.h"
 
 namespace pgha::pki {
 namespace {
@@ -41,13 +42,6 @@ const UseInfo kUses[] = {
     {"timestamping", UseKind::kExtended, NID_time_stamp},
     {"ocsp_signing", UseKind::kExtended, NID_OCSP_sign},
 };
-
-absl::Status OpenSslError(std::string_view what) {
-  unsigned long err = ERR_get_error();
-  ERR_clear_error();
-  const char* reason = err ? ERR_reason_error_string(err) : nullptr;
-  return absl::InternalError(pgha::StrCat(std::string(what), ": ", reason ? reason : "unknown OpenSSL error"));
-}
 
 absl::Status AddExtension(X509* cert, int nid, void* data, bool critical) {
   if (X509_add1_ext_i2d(cert, nid, data, critical ? 1 : 0, X509V3_ADD_DEFAULT) != 1) {

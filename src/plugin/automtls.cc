@@ -8,9 +8,11 @@
 #include <ctime>
 #include <memory>
 
+#include "base/strings.h"
 #include "pki/der.h"
 #include "pki/handles.h"
 #include "pki/key.h"
+#include "pki/openssl_error.h"
 
 namespace pgha::plugin {
 namespace {
@@ -42,7 +44,7 @@ std::string Name() {
 }
 
 absl::Status OpenSslError(std::string_view what) {
-  return absl::InternalError(std::string("AutoMTLS identity: ") + std::string(what) + " failed");
+  return pki::OpenSslError(pgha::StrCat("AutoMTLS identity: ", what));
 }
 
 }  // namespace

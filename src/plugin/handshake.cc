@@ -1,14 +1,11 @@
 #include "plugin/handshake.h"
 
-#include <openssl/evp.h>
-
-#include <vector>
-
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
-#include "base/strings.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
+#include "base/strings.h"
 #include "nlohmann/json.hpp"
 
 namespace pgha::plugin {
@@ -25,10 +22,7 @@ std::optional<int> NegotiateProtocol(const char* plugin_protocol_versions) {
 }
 
 std::string Base64NoPad(std::string_view data) {
-  std::vector<unsigned char> out(4 * ((data.size() + 2) / 3) + 1);
-  int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  std::string text(reinterpret_cast<char*>(out.data()), static_cast<size_t>(n));
+  std::string text = absl::Base64Escape(absl::string_view(data.data(), data.size()));
   while (!text.empty() && text.back() == '=') text.pop_back();
   return text;
 }
