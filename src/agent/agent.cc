@@ -1,6 +1,5 @@
 #include "agent/agent.h"
 
-
 #include <thread>
 
 #include "absl/strings/ascii.h"

@@ -1,8 +1,8 @@
 #include "libvirt/connection.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <array>
+#include <cerrno>
 #include <mutex>
 #include <thread>
 
